@@ -48,7 +48,7 @@ endfunction()
 
 # ev_add_fuzzer(<name> SOURCES ... LIBS ...): a libFuzzer target, only with EV_FUZZ. It is also
 # a ctest test (label "fuzz") that runs for EV_FUZZ_SECONDS from the seeds in
-# tests/fuzz/corpus/<name>/ (copied into the build tree, so the seeds are never modified).
+# <module>/fuzz/corpus/<name>/ (copied into the build tree, so the seeds are never modified).
 set(EV_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzz target runs under ctest")
 function(ev_add_fuzzer name)
   if(NOT EV_FUZZ)
@@ -58,7 +58,7 @@ function(ev_add_fuzzer name)
   add_executable(${name} ${F_SOURCES})
   target_link_libraries(${name} PRIVATE ev_options ${F_LIBS})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
-  set(seeds "${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name}")
+  set(seeds "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name}")
   set(work "${CMAKE_CURRENT_BINARY_DIR}/corpus-${name}")
   add_test(NAME "fuzz: ${name}"
     COMMAND ${CMAKE_COMMAND} -DFUZZER=$<TARGET_FILE:${name}> -DSEEDS=${seeds} -DWORK=${work}
@@ -73,4 +73,25 @@ function(ev_module_tests name)
   if(srcs)
     ev_add_test(${name} SOURCES ${srcs} LIBS ${T_LIBS} LABELS ${T_LABELS})
   endif()
+endfunction()
+
+# ev_module_conformance(<name> LIBS ...): one Catch2 executable, labelled "conformance", from the
+# module's tests/conformance/*_test.cpp (known-answer tests against ../shared/vectors).
+function(ev_module_conformance name)
+  cmake_parse_arguments(T "" "" "LIBS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/conformance/*_test.cpp")
+  if(srcs)
+    ev_add_test(${name} SOURCES ${srcs} LIBS ${T_LIBS} simdjson::simdjson LABELS conformance)
+  endif()
+endfunction()
+
+# ev_module_fuzzers(LIBS ...): one libFuzzer target per <module>/fuzz/fuzz_*.cpp, named after
+# the file; its seeds live in <module>/fuzz/corpus/<name>/.
+function(ev_module_fuzzers)
+  cmake_parse_arguments(F "" "" "LIBS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_*.cpp")
+  foreach(src ${srcs})
+    get_filename_component(name "${src}" NAME_WE)
+    ev_add_fuzzer(${name} SOURCES ${src} LIBS ${F_LIBS})
+  endforeach()
 endfunction()
