@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli_run.hpp"
+
+using ev::test::run_cli;
+
+namespace {
+
+// Bad input: exit code != 0 and exactly one line on stderr.
+void require_one_line_error(const ev::test::CliResult& r, const std::string& needle) {
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.empty());
+  REQUIRE(!r.err.empty());
+  CHECK(r.err.find('\n') == r.err.size() - 1);
+  CHECK(r.err.find(needle) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("cli: --help lists the key and codec commands", "[cli]") {
+  auto r = run_cli({"--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("key inspect") != std::string::npos);
+  CHECK(r.out.find("codec storage-key") != std::string::npos);
+}
+
+TEST_CASE("cli: bad input gives one clear stderr line and a non-zero exit", "[cli]") {
+  require_one_line_error(run_cli({"nope"}), "unknown command");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice"}), "--scheme");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice", "--scheme", "rsa"}), "rsa");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice", "--scheme", "sr25519"}),
+                         "sr25519 is not supported");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice/soft", "--scheme", "ed25519"}),
+                         "soft derivation");
+  require_one_line_error(run_cli({"key", "inspect", "0x1234", "--scheme", "ecdsa"}), "seed");
+  require_one_line_error(
+      run_cli({"key", "inspect", "//Alice", "--scheme", "ecdsa", "--network", "46"}), "46");
+  require_one_line_error(
+      run_cli({"key", "inspect", "//Alice", "--scheme", "ecdsa", "--network", "16384"}), "16384");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice", "--scheme", "ecdsa", "--bogus"}),
+                         "unknown option --bogus");
+  require_one_line_error(run_cli({"codec", "storage-key", "System"}), "<Pallet> <Item>");
+  require_one_line_error(run_cli({"codec", "storage-key", "System", "Account", "--key", "x:0x00"}),
+                         "unknown storage hasher");
+  require_one_line_error(
+      run_cli({"codec", "storage-key", "System", "Account", "--key", "identity:0xzz"}), "hex");
+}
+
+TEST_CASE("cli: key sign then verify round-trips, and a changed message fails", "[cli]") {
+  for (const char* scheme : {"ed25519", "ecdsa"}) {
+    auto info = run_cli({"key", "inspect", "//Bob", "--scheme", scheme, "--output", "json"});
+    REQUIRE(info.exit_code == 0);
+    auto j = nlohmann::json::parse(info.out);
+    auto sig = run_cli({"key", "sign", "--suri", "//Bob", "--scheme", scheme, "--message", "0x01"});
+    REQUIRE(sig.exit_code == 0);
+    std::string s = sig.out.substr(0, sig.out.size() - 1);
+    std::string pk = j["publicKey"];
+    std::string address = j["ss58Address"];
+    CHECK(run_cli({"key", "verify", s, pk, "--scheme", scheme, "--message", "0x01"}).exit_code ==
+          0);
+    CHECK(
+        run_cli({"key", "verify", s, address, "--scheme", scheme, "--message", "0x01"}).exit_code ==
+        0);
+    require_one_line_error(
+        run_cli({"key", "verify", s, pk, "--scheme", scheme, "--message", "0x02"}), "signature");
+  }
+}
+
+TEST_CASE("cli: key generate makes a phrase that inspects to the same key", "[cli]") {
+  auto gen = run_cli({"key", "generate", "--scheme", "ecdsa", "--output", "json", "--words", "24"});
+  REQUIRE(gen.exit_code == 0);
+  auto j = nlohmann::json::parse(gen.out);
+  std::string phrase = j["secretPhrase"];
+  CHECK(std::count(phrase.begin(), phrase.end(), ' ') == 23);
+  auto again = run_cli({"key", "inspect", phrase, "--scheme", "ecdsa", "--output", "json"});
+  REQUIRE(again.exit_code == 0);
+  auto k = nlohmann::json::parse(again.out);
+  CHECK(k["publicKey"] == j["publicKey"]);
+  CHECK(k["ss58Address"] == j["ss58Address"]);
+}
