@@ -1,12 +1,76 @@
-// SCALE codec (parity-scale-codec wire format).
-// Format notes: docs/formats/scale.md.
+// SCALE codec (parity-scale-codec wire format), strict and canonical.
+// Format notes, strict rules and limits: docs/formats/scale.md.
+//
+// Two layers:
+//   * Encoder / Decoder: primitives (fixed-width little-endian integers, bool, compact
+//     integers, length-prefixed bytes and strings) over a byte buffer.
+//   * The typed codec: encode(Encoder&, const T&) / decode<T>(Decoder&) for every type that
+//     has a Codec<T>: integers, bool, u128/i128, Compact<T>, std::optional, std::vector,
+//     std::string, std::array, std::tuple, std::pair, ScaleResult, std::map (BTreeMap),
+//     std::variant (enums), C-like enums with EnumTraits, structs declaring EV_SCALE_FIELDS,
+//     classes with member encode/decode, and any explicit Codec<T> specialisation.
+//
+// Decoding is strict: a value is accepted only in its canonical encoding, so for every input
+// that decodes, re-encoding the value yields exactly the bytes consumed. Errors name the byte
+// offset ("at offset N") and, for struct fields, the field ("Foo.num: ...").
+// Thread safety: Encoder and Decoder are plain values; use one per thread.
 #pragma once
 
+#include <array>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "ev/common/bytes.hpp"
+#include "ev/common/result.hpp"
 
 namespace ev::scale {
+
+enum class Errc {
+  Truncated = 1,        // input ends inside a value
+  NonCanonicalCompact,  // compact integer not in its shortest form
+  Overflow,             // value does not fit the target type
+  InvalidBool,          // bool byte other than 0 or 1
+  InvalidOptionTag,     // Option tag other than 0 or 1
+  InvalidResultTag,     // Result tag other than 0 or 1
+  InvalidEnumTag,       // enum / variant tag past the last variant
+  InvalidUtf8,          // String bytes are not valid UTF-8
+  LengthTooLarge,       // length prefix larger than the remaining input allows
+  UnsortedMap,          // BTreeMap keys not strictly increasing
+  TrailingBytes,        // bytes left after a complete value
+  DepthLimit,           // nesting deeper than kMaxDepth
+  InvalidEra,           // mortal era with period < 4 or phase >= period
+  InvalidValue,         // a custom codec rejected a decoded value
+};
+
+}  // namespace ev::scale
+
+namespace ev {
+template <>
+struct ErrorTraits<scale::Errc> {
+  static constexpr std::string_view domain = "scale";
+  static std::string_view message(scale::Errc e);
+};
+}  // namespace ev
+
+namespace ev::scale {
+
+using i128 = __int128;
+
+// Nesting limit for decoding (structs, vectors, maps count one level each).
+inline constexpr std::size_t kMaxDepth = 128;
+// Length cap for sequences whose elements may encode to zero bytes (e.g. Vec<()>).
+inline constexpr std::size_t kMaxZeroSizeLength = std::size_t{1} << 16;
 
 // Appends the compact (variable-length) encoding of v.
 inline void append_compact(Bytes& out, u128 v) {
@@ -26,5 +90,626 @@ inline void append_compact(Bytes& out, u128 v) {
     for (std::uint8_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
   }
 }
+
+// Appends SCALE primitives to an owned buffer. Every method returns *this for chaining.
+class Encoder {
+ public:
+  Encoder() = default;
+  // Continues after `prefix` (the new bytes are appended to it).
+  explicit Encoder(Bytes prefix) : out_(std::move(prefix)) {}
+
+  Encoder& u8(std::uint8_t v);
+  Encoder& u16(std::uint16_t v);
+  Encoder& u32(std::uint32_t v);
+  Encoder& u64(std::uint64_t v);
+  Encoder& u128_(u128 v);
+  Encoder& i8(std::int8_t v);
+  Encoder& i16(std::int16_t v);
+  Encoder& i32(std::int32_t v);
+  Encoder& i64(std::int64_t v);
+  Encoder& i128_(i128 v);
+  Encoder& boolean(bool v);
+  Encoder& compact(u128 v);
+  Encoder& raw(ByteSpan v);             // no length prefix
+  Encoder& bytes(ByteSpan v);           // compact length + bytes (Vec<u8>)
+  Encoder& string(std::string_view v);  // compact length + UTF-8 bytes (String)
+
+  [[nodiscard]] const Bytes& data() const { return out_; }
+  [[nodiscard]] std::size_t size() const { return out_.size(); }
+  // Moves the buffer out; the encoder is empty afterwards.
+  [[nodiscard]] Bytes take();
+
+ private:
+  Encoder& le(u128 v, std::size_t n);
+  Bytes out_;
+};
+
+// Releases one nesting level of a Decoder when destroyed (see Decoder::descend).
+class DepthGuard {
+ public:
+  explicit DepthGuard(std::size_t* depth) : depth_(depth) {}
+  DepthGuard(DepthGuard&& o) noexcept : depth_(std::exchange(o.depth_, nullptr)) {}
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+  DepthGuard& operator=(DepthGuard&&) = delete;
+  ~DepthGuard() {
+    if (depth_ != nullptr) --*depth_;
+  }
+
+ private:
+  std::size_t* depth_;
+};
+
+// Reads SCALE primitives from a borrowed span (which must outlive the decoder) and tracks
+// the position. A failed primitive read leaves the position unchanged; after a failed
+// typed decode (decode<T>) the position is unspecified. Errors say "at offset N" where N is
+// the offset of the value that failed, counted from the start of the span.
+class Decoder {
+ public:
+  explicit Decoder(ByteSpan in) : in_(in) {}
+
+  [[nodiscard]] Result<std::uint8_t> u8();
+  [[nodiscard]] Result<std::uint16_t> u16();
+  [[nodiscard]] Result<std::uint32_t> u32();
+  [[nodiscard]] Result<std::uint64_t> u64();
+  [[nodiscard]] Result<u128> u128_();
+  [[nodiscard]] Result<std::int8_t> i8();
+  [[nodiscard]] Result<std::int16_t> i16();
+  [[nodiscard]] Result<std::int32_t> i32();
+  [[nodiscard]] Result<std::int64_t> i64();
+  [[nodiscard]] Result<i128> i128_();
+  // Only 0x00 and 0x01 are accepted.
+  [[nodiscard]] Result<bool> boolean();
+  // A canonical compact integer of at most 16 bytes.
+  [[nodiscard]] Result<u128> compact();
+  // A canonical compact integer that fits T (unsigned, or u128): big-integer mode longer
+  // than sizeof(T) bytes, or a value above T's maximum, is Overflow.
+  template <class T>
+  [[nodiscard]] Result<T> compact_as();
+  // The next n bytes, without copying (a view into the input).
+  [[nodiscard]] Result<ByteSpan> raw(std::size_t n);
+  // Vec<u8>: compact length + bytes.
+  [[nodiscard]] Result<Bytes> bytes();
+  // String: compact length + bytes, validated as UTF-8.
+  [[nodiscard]] Result<std::string> string();
+  // A sequence length prefix (Compact<u32>), checked against the remaining input: at most
+  // remaining() / min_element_size, or kMaxZeroSizeLength when min_element_size is 0.
+  [[nodiscard]] Result<std::size_t> length(std::size_t min_element_size);
+  // The next byte, without consuming it.
+  [[nodiscard]] Result<std::uint8_t> peek() const;
+
+  [[nodiscard]] std::size_t pos() const { return pos_; }
+  [[nodiscard]] std::size_t remaining() const { return in_.size() - pos_; }
+  [[nodiscard]] bool empty() const { return remaining() == 0; }
+  [[nodiscard]] ByteSpan input() const { return in_; }
+  // Error (TrailingBytes) unless every byte has been consumed.
+  [[nodiscard]] Result<void> finish() const;
+
+  // Enters one nesting level; DepthLimit past kMaxDepth. Keep the guard for the level's
+  // lifetime.
+  [[nodiscard]] Result<DepthGuard> descend();
+  // An error of this decoder's style: "<message>: at offset <offset>[: <detail>]".
+  [[nodiscard]] Error error_at(Errc e, std::size_t offset, std::string_view detail = {}) const;
+
+ private:
+  Result<u128> compact_limited(std::size_t max_bytes, u128 max_value);
+  Result<u128> compact_unchecked(std::size_t max_bytes);
+  Result<u128> compact_big(std::size_t at, std::uint8_t b0, std::size_t max_bytes);
+  Result<u128> le(std::size_t n);
+  Result<std::uint8_t> peek_at(std::size_t i) const;  // the byte i places ahead
+
+  ByteSpan in_;
+  std::size_t pos_ = 0;
+  std::size_t depth_ = 0;
+};
+
+namespace detail {
+
+template <class T>
+inline constexpr bool kIsCharType =
+    std::is_same_v<T, char> || std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> ||
+    std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
+
+// Fixed-width integers up to 64 bits (bool and character types excluded).
+template <class T>
+concept PlainInt =
+    std::is_integral_v<T> && !std::is_same_v<T, bool> && !kIsCharType<T> && sizeof(T) <= 8;
+
+// Types that Compact<T> accepts.
+template <class T>
+concept CompactInt = std::is_same_v<T, u128> ||(PlainInt<T>&& std::is_unsigned_v<T>);
+
+template <class T>
+constexpr u128 max_of() {
+  if constexpr (std::is_same_v<T, u128>) {
+    return ~u128{0};
+  } else {
+    return std::numeric_limits<T>::max();
+  }
+}
+
+// "Foo.num" for field i of a struct whose EV_SCALE_FIELDS list is `list`.
+std::string field_context(std::string_view type, std::string_view list, std::size_t i);
+// "[i]" for element i of a sequence.
+std::string index_context(std::size_t i);
+// The unqualified type name from a __PRETTY_FUNCTION__ of type_name<T>.
+std::string_view short_type_name(std::string_view pretty);
+// How many elements to reserve up front for a sequence of n elements of `element_size`
+// bytes: n, capped so that the reservation stays small; the rest grows with real data.
+std::size_t reserve_hint(std::size_t n, std::size_t element_size);
+
+template <class T>
+std::string_view type_name() {
+  return short_type_name(__PRETTY_FUNCTION__);
+}
+
+}  // namespace detail
+
+template <class T>
+Result<T> Decoder::compact_as() {
+  static_assert(detail::CompactInt<T>, "compact_as<T>: T must be an unsigned integer or u128");
+  u128 v = EV_TRY(compact_limited(sizeof(T), detail::max_of<T>()));
+  return static_cast<T>(v);
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrapper and helper types.
+
+// Compact<T>: T in compact encoding (T unsigned, or u128).
+template <class T>
+struct Compact {
+  static_assert(detail::CompactInt<T>, "Compact<T>: T must be an unsigned integer or u128");
+  T value{};
+  friend bool operator==(const Compact&, const Compact&) = default;
+};
+
+// Rust's Result<T, E>: tag 0 then T (Ok), or tag 1 then E (Err).
+template <class T, class E>
+struct ScaleResult {
+  std::variant<T, E> inner;  // index 0: Ok, index 1: Err
+
+  static ScaleResult ok(T v) { return {std::variant<T, E>(std::in_place_index<0>, std::move(v))}; }
+  static ScaleResult err(E v) { return {std::variant<T, E>(std::in_place_index<1>, std::move(v))}; }
+  [[nodiscard]] bool is_ok() const { return inner.index() == 0; }
+  // REQUIRES: is_ok()
+  [[nodiscard]] const T& ok_value() const {
+    const T* v = std::get_if<0>(&inner);
+    EV_ASSERT(v != nullptr, "ScaleResult::ok_value() on Err");
+    return *v;
+  }
+  // REQUIRES: !is_ok()
+  [[nodiscard]] const E& err_value() const {
+    const E* v = std::get_if<1>(&inner);
+    EV_ASSERT(v != nullptr, "ScaleResult::err_value() on Ok");
+    return *v;
+  }
+  friend bool operator==(const ScaleResult&, const ScaleResult&) = default;
+};
+
+// C-like enums (`enum class E : std::uint8_t { A, B, C }`) encode as one byte. Declare the
+// last enumerator; discriminants must be 0..max, contiguous. Decoding rejects tags > max.
+//   template <> struct ev::scale::EnumTraits<E> { static constexpr E max = E::C; };
+template <class E>
+struct EnumTraits;
+
+// Structs list their fields once, in wire order, inside the struct body:
+//   struct Foo { bool flag; std::uint16_t num; EV_SCALE_FIELDS(flag, num) };
+// The struct must be default-constructible and its fields assignable. Decode errors are
+// prefixed with "Foo.num: ".
+#define EV_SCALE_FIELDS(...)                                  \
+  auto scale_fields() { return std::tie(__VA_ARGS__); }       \
+  auto scale_fields() const { return std::tie(__VA_ARGS__); } \
+  static constexpr std::string_view scale_field_names() { return #__VA_ARGS__; }
+
+// ---------------------------------------------------------------------------------------
+// The typed codec. A Codec<T> has
+//   static constexpr std::size_t min_size;          // fewest bytes any T encodes to
+//   static void encode(Encoder&, const T&);
+//   static Result<T> decode(Decoder&);
+// Specialise it for custom types, or give the class the members of HasMemberCodec.
+template <class T>
+struct Codec;
+
+template <class T>
+concept HasScaleFields = requires(T& t, const T& ct) {
+  t.scale_fields();
+  ct.scale_fields();
+  { T::scale_field_names() } -> std::convertible_to<std::string_view>;
+};
+
+template <class T>
+concept HasMemberCodec = requires(const T& v, Encoder& e, Decoder& d) {
+  v.encode(e);
+  { T::decode(d) } -> std::same_as<Result<T>>;
+  { T::kScaleMinSize } -> std::convertible_to<std::size_t>;
+};
+
+template <class E>
+concept ScaleEnum = std::is_enum_v<E> && requires {
+  { EnumTraits<E>::max } -> std::convertible_to<E>;
+};
+
+template <class T>
+void encode(Encoder& e, const T& v) {
+  Codec<T>::encode(e, v);
+}
+
+template <class T>
+[[nodiscard]] Bytes encode(const T& v) {
+  Encoder e;
+  Codec<T>::encode(e, v);
+  return e.take();
+}
+
+template <class T>
+[[nodiscard]] Result<T> decode(Decoder& d) {
+  return Codec<T>::decode(d);
+}
+
+// Decodes exactly one T from `in`; TrailingBytes if anything is left over.
+template <class T>
+[[nodiscard]] Result<T> decode_all(ByteSpan in) {
+  Decoder d(in);
+  T v = EV_TRY(Codec<T>::decode(d));
+  EV_TRY(d.finish());
+  return v;
+}
+
+namespace detail {
+
+template <class Tuple>
+struct MinSizeSum;
+template <class... Ts>
+struct MinSizeSum<std::tuple<Ts...>> {
+  static constexpr std::size_t value =
+      (std::size_t{0} + ... + Codec<std::remove_cvref_t<Ts>>::min_size);
+};
+
+template <class... Ts>
+constexpr std::size_t min_of_min_sizes() {
+  std::size_t m = std::numeric_limits<std::size_t>::max();
+  ((m = Codec<Ts>::min_size < m ? Codec<Ts>::min_size : m), ...);
+  return m;
+}
+
+// Decodes into each element of a tuple (of values or of references), in order; `ctx(i)`
+// names element i in an error.
+template <class Tuple, class Ctx, std::size_t I>
+Result<void> decode_element(Decoder& d, Tuple& t, const Ctx& ctx) {
+  using F = std::remove_cvref_t<std::tuple_element_t<I, Tuple>>;
+  auto v = Codec<F>::decode(d);
+  if (!v) return std::move(v).error().context(ctx(I));
+  std::get<I>(t) = std::move(v).value();
+  return ok();
+}
+
+template <class Tuple, class Ctx, std::size_t... I>
+Result<void> decode_elements(Decoder& d, Tuple& t, const Ctx& ctx, std::index_sequence<I...>) {
+  Result<void> r;
+  (void)((r = decode_element<Tuple, Ctx, I>(d, t, ctx)).ok() && ...);
+  return r;
+}
+
+template <class Tuple, class Ctx>
+Result<void> decode_tuple(Decoder& d, Tuple& t, const Ctx& ctx) {
+  return decode_elements(d, t, ctx, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class Tuple>
+void encode_tuple(Encoder& e, const Tuple& t) {
+  std::apply(
+      [&e](const auto&... x) { (Codec<std::remove_cvref_t<decltype(x)>>::encode(e, x), ...); }, t);
+}
+
+}  // namespace detail
+
+// Fixed-width integers, little-endian two's complement.
+template <detail::PlainInt T>
+struct Codec<T> {
+  static constexpr std::size_t min_size = sizeof(T);
+  static void encode(Encoder& e, T v) {
+    if constexpr (sizeof(T) == 1) {
+      e.u8(static_cast<std::uint8_t>(v));
+    } else if constexpr (sizeof(T) == 2) {
+      e.u16(static_cast<std::uint16_t>(v));
+    } else if constexpr (sizeof(T) == 4) {
+      e.u32(static_cast<std::uint32_t>(v));
+    } else {
+      e.u64(static_cast<std::uint64_t>(v));
+    }
+  }
+  static Result<T> decode(Decoder& d) {
+    if constexpr (sizeof(T) == 1) {
+      return static_cast<T>(EV_TRY(d.u8()));
+    } else if constexpr (sizeof(T) == 2) {
+      return static_cast<T>(EV_TRY(d.u16()));
+    } else if constexpr (sizeof(T) == 4) {
+      return static_cast<T>(EV_TRY(d.u32()));
+    } else {
+      return static_cast<T>(EV_TRY(d.u64()));
+    }
+  }
+};
+
+template <>
+struct Codec<u128> {
+  static constexpr std::size_t min_size = 16;
+  static void encode(Encoder& e, u128 v) { e.u128_(v); }
+  static Result<u128> decode(Decoder& d) { return d.u128_(); }
+};
+
+template <>
+struct Codec<i128> {
+  static constexpr std::size_t min_size = 16;
+  static void encode(Encoder& e, i128 v) { e.i128_(v); }
+  static Result<i128> decode(Decoder& d) { return d.i128_(); }
+};
+
+template <>
+struct Codec<bool> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, bool v) { e.boolean(v); }
+  static Result<bool> decode(Decoder& d) { return d.boolean(); }
+};
+
+template <class T>
+struct Codec<Compact<T>> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const Compact<T>& v) { e.compact(v.value); }
+  static Result<Compact<T>> decode(Decoder& d) { return Compact<T>{EV_TRY(d.compact_as<T>())}; }
+};
+
+template <>
+struct Codec<std::string> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const std::string& v) { e.string(v); }
+  static Result<std::string> decode(Decoder& d) { return d.string(); }
+};
+
+template <>
+struct Codec<Bytes> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const Bytes& v) { e.bytes(v); }
+  static Result<Bytes> decode(Decoder& d) { return d.bytes(); }
+};
+
+// Option<T>: 0x00 (None) or 0x01 then T. Generic for every T: Option<bool> is two bytes.
+template <class T>
+struct Codec<std::optional<T>> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const std::optional<T>& v) {
+    e.u8(static_cast<std::uint8_t>(v.has_value() ? 1 : 0));
+    if (v.has_value()) Codec<T>::encode(e, *v);
+  }
+  static Result<std::optional<T>> decode(Decoder& d) {
+    const std::size_t at = d.pos();
+    const std::uint8_t tag = EV_TRY(d.u8());
+    if (tag == 0) return std::optional<T>{};
+    if (tag != 1) return d.error_at(Errc::InvalidOptionTag, at, "tag " + std::to_string(tag));
+    T v = EV_TRY(Codec<T>::decode(d));
+    return std::optional<T>(std::move(v));
+  }
+};
+
+// Vec<T>: compact length, then the elements.
+template <class T>
+struct Codec<std::vector<T>> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const std::vector<T>& v) {
+    e.compact(v.size());
+    for (const auto& x : v) Codec<T>::encode(e, x);
+  }
+  static Result<std::vector<T>> decode(Decoder& d) {
+    auto guard = EV_TRY(d.descend());
+    const std::size_t n = EV_TRY(d.length(Codec<T>::min_size));
+    std::vector<T> out;
+    out.reserve(detail::reserve_hint(n, sizeof(T)));
+    for (std::size_t i = 0; i < n; ++i) {
+      auto x = Codec<T>::decode(d);
+      if (!x) return std::move(x).error().context(detail::index_context(i));
+      out.push_back(std::move(x).value());
+    }
+    return out;
+  }
+};
+
+// [T; N]: the elements, no length.
+template <class T, std::size_t N>
+struct Codec<std::array<T, N>> {
+  static constexpr std::size_t min_size = N * Codec<T>::min_size;
+  static void encode(Encoder& e, const std::array<T, N>& v) {
+    for (const auto& x : v) Codec<T>::encode(e, x);
+  }
+  static Result<std::array<T, N>> decode(Decoder& d) {
+    std::array<T, N> out{};
+    for (std::size_t i = 0; i < N; ++i) {
+      auto x = Codec<T>::decode(d);
+      if (!x) return std::move(x).error().context(detail::index_context(i));
+      out[i] = std::move(x).value();
+    }
+    return out;
+  }
+};
+
+template <std::size_t N>
+struct Codec<std::array<std::uint8_t, N>> {
+  static constexpr std::size_t min_size = N;
+  static void encode(Encoder& e, const std::array<std::uint8_t, N>& v) { e.raw(v); }
+  static Result<std::array<std::uint8_t, N>> decode(Decoder& d) {
+    ByteSpan s = EV_TRY(d.raw(N));
+    std::array<std::uint8_t, N> out{};
+    for (std::size_t i = 0; i < N; ++i) out[i] = s[i];
+    return out;
+  }
+};
+
+// Tuples: the elements in order, no length.
+template <class... Ts>
+struct Codec<std::tuple<Ts...>> {
+  static constexpr std::size_t min_size = (std::size_t{0} + ... + Codec<Ts>::min_size);
+  static void encode(Encoder& e, const std::tuple<Ts...>& v) { detail::encode_tuple(e, v); }
+  static Result<std::tuple<Ts...>> decode(Decoder& d) {
+    std::tuple<Ts...> out{};
+    EV_TRY(
+        detail::decode_tuple(d, out, [](std::size_t i) { return "tuple." + std::to_string(i); }));
+    return out;
+  }
+};
+
+template <class A, class B>
+struct Codec<std::pair<A, B>> {
+  static constexpr std::size_t min_size = Codec<A>::min_size + Codec<B>::min_size;
+  static void encode(Encoder& e, const std::pair<A, B>& v) {
+    Codec<A>::encode(e, v.first);
+    Codec<B>::encode(e, v.second);
+  }
+  static Result<std::pair<A, B>> decode(Decoder& d) {
+    A a = EV_TRY_CTX("pair.first", Codec<A>::decode(d));
+    B b = EV_TRY_CTX("pair.second", Codec<B>::decode(d));
+    return std::pair<A, B>(std::move(a), std::move(b));
+  }
+};
+
+template <class T, class E>
+struct Codec<ScaleResult<T, E>> {
+  using R = ScaleResult<T, E>;
+  static constexpr std::size_t min_size = 1 + detail::min_of_min_sizes<T, E>();
+  static void encode(Encoder& e, const R& v) {
+    e.u8(static_cast<std::uint8_t>(v.inner.index()));
+    std::visit([&e](const auto& x) { Codec<std::remove_cvref_t<decltype(x)>>::encode(e, x); },
+               v.inner);
+  }
+  static Result<R> decode(Decoder& d) {
+    const std::size_t at = d.pos();
+    const std::uint8_t tag = EV_TRY(d.u8());
+    if (tag == 0) return R::ok(EV_TRY_CTX("Ok", Codec<T>::decode(d)));
+    if (tag == 1) return R::err(EV_TRY_CTX("Err", Codec<E>::decode(d)));
+    return d.error_at(Errc::InvalidResultTag, at, "tag " + std::to_string(tag));
+  }
+};
+
+// BTreeMap<K, V>: Vec<(K, V)> in increasing key order; decoding rejects unsorted or
+// duplicate keys. std::less<K> must order keys as Rust's Ord does (true for integers,
+// strings, byte arrays).
+template <class K, class V>
+struct Codec<std::map<K, V>> {
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, const std::map<K, V>& m) {
+    e.compact(m.size());
+    for (const auto& [k, v] : m) {
+      Codec<K>::encode(e, k);
+      Codec<V>::encode(e, v);
+    }
+  }
+  static Result<std::map<K, V>> decode(Decoder& d) {
+    auto guard = EV_TRY(d.descend());
+    const std::size_t n = EV_TRY(d.length(Codec<K>::min_size + Codec<V>::min_size));
+    std::map<K, V> out;
+    for (std::size_t i = 0; i < n; ++i) {
+      EV_TRY_CTX(detail::index_context(i), decode_entry(d, out));
+    }
+    return out;
+  }
+
+ private:
+  static Result<void> decode_entry(Decoder& d, std::map<K, V>& out) {
+    const std::size_t at = d.pos();
+    K k = EV_TRY_CTX("key", Codec<K>::decode(d));
+    if (!out.empty() && !out.key_comp()(out.rbegin()->first, k)) {
+      return d.error_at(Errc::UnsortedMap, at, "key not greater than the previous key");
+    }
+    V v = EV_TRY_CTX("value", Codec<V>::decode(d));
+    out.emplace_hint(out.end(), std::move(k), std::move(v));
+    return ok();
+  }
+};
+
+// Rust enums with data: one tag byte (the variant index), then that alternative. A unit
+// variant is an empty struct (or std::monostate).
+template <class... Ts>
+struct Codec<std::variant<Ts...>> {
+  static_assert(sizeof...(Ts) >= 1 && sizeof...(Ts) <= 256, "a SCALE enum has 1..256 variants");
+  using V = std::variant<Ts...>;
+  static constexpr std::size_t min_size = 1 + detail::min_of_min_sizes<Ts...>();
+  static void encode(Encoder& e, const V& v) {
+    e.u8(static_cast<std::uint8_t>(v.index()));
+    std::visit([&e](const auto& x) { Codec<std::remove_cvref_t<decltype(x)>>::encode(e, x); }, v);
+  }
+  static Result<V> decode(Decoder& d) {
+    const std::size_t at = d.pos();
+    const std::uint8_t tag = EV_TRY(d.u8());
+    if (tag >= sizeof...(Ts)) {
+      return d.error_at(Errc::InvalidEnumTag, at,
+                        "tag " + std::to_string(tag) + " of " + std::to_string(sizeof...(Ts)));
+    }
+    return decode_alternative(d, tag, std::index_sequence_for<Ts...>{});
+  }
+
+ private:
+  template <std::size_t... I>
+  static Result<V> decode_alternative(Decoder& d, std::size_t tag, std::index_sequence<I...>) {
+    using Fn = Result<V> (*)(Decoder&);
+    static constexpr Fn kTable[] = {&decode_one<I>...};
+    return kTable[tag](d);
+  }
+  template <std::size_t I>
+  static Result<V> decode_one(Decoder& d) {
+    auto x = EV_TRY(Codec<std::variant_alternative_t<I, V>>::decode(d));
+    return V(std::in_place_index<I>, std::move(x));
+  }
+};
+
+// C-like enums: one byte, 0..EnumTraits<E>::max.
+template <ScaleEnum E>
+struct Codec<E> {
+  static_assert(static_cast<std::uint64_t>(EnumTraits<E>::max) <= 255,
+                "a C-like SCALE enum has at most 256 variants");
+  static constexpr std::size_t min_size = 1;
+  static void encode(Encoder& e, E v) { e.u8(static_cast<std::uint8_t>(v)); }
+  static Result<E> decode(Decoder& d) {
+    const std::size_t at = d.pos();
+    const std::uint8_t tag = EV_TRY(d.u8());
+    if (tag > static_cast<std::uint8_t>(EnumTraits<E>::max)) {
+      return d.error_at(Errc::InvalidEnumTag, at,
+                        std::string(detail::type_name<E>()) + " tag " + std::to_string(tag));
+    }
+    return static_cast<E>(tag);
+  }
+};
+
+// Classes with `void encode(Encoder&) const`, `static Result<T> decode(Decoder&)` and
+// `static constexpr std::size_t kScaleMinSize`.
+template <HasMemberCodec T>
+struct Codec<T> {
+  static constexpr std::size_t min_size = T::kScaleMinSize;
+  static void encode(Encoder& e, const T& v) { v.encode(e); }
+  static Result<T> decode(Decoder& d) { return T::decode(d); }
+};
+
+// Structs with EV_SCALE_FIELDS: the fields in declaration-list order.
+template <class T>
+requires(HasScaleFields<T> && !HasMemberCodec<T>) struct Codec<T> {
+  using Refs = decltype(std::declval<T&>().scale_fields());
+  static constexpr std::size_t min_size = detail::MinSizeSum<Refs>::value;
+  static void encode(Encoder& e, const T& v) { detail::encode_tuple(e, v.scale_fields()); }
+  static Result<T> decode(Decoder& d) {
+    auto guard = EV_TRY(d.descend());
+    T out{};
+    Refs refs = out.scale_fields();
+    EV_TRY(detail::decode_tuple(d, refs, [](std::size_t i) {
+      return detail::field_context(detail::type_name<T>(), T::scale_field_names(), i);
+    }));
+    return out;
+  }
+};
+
+// Empty structs without EV_SCALE_FIELDS (unit variants, std::monostate): zero bytes.
+template <class T>
+requires(std::is_class_v<T>&& std::is_empty_v<T>&& std::is_default_constructible_v<T> &&
+         !HasScaleFields<T> && !HasMemberCodec<T>) struct Codec<T> {
+  static constexpr std::size_t min_size = 0;
+  static void encode(Encoder&, const T&) {}
+  static Result<T> decode(Decoder&) { return T{}; }
+};
 
 }  // namespace ev::scale
