@@ -38,7 +38,10 @@ struct Error {
 
   // Prefix the message with context ("decoding VaultPointer.epoch: ...").
   [[nodiscard]] Error context(std::string_view ctx) && {
-    message.insert(0, std::string(ctx) + ": ");
+    std::string prefixed;
+    prefixed.reserve(ctx.size() + 2 + message.size());
+    prefixed.append(ctx).append(": ").append(message);
+    message = std::move(prefixed);
     return std::move(*this);
   }
 };
