@@ -55,7 +55,7 @@ YML
 
 # Chopsticks reads PORT and a .env from its working directory: run it from the empty work dir
 # with PORT unset, and take the port it reports (it moves on when the port is busy).
-(cd "$work" && env -u PORT node "$here/node_modules/@acala-network/chopsticks/chopsticks.cjs" \
+(cd "$work" && exec env -u PORT node "$here/node_modules/@acala-network/chopsticks/chopsticks.cjs" \
   -c "$work/chopsticks.yml" >"$work/chopsticks.log" 2>&1) &
 pid=$!
 for _ in $(seq 1 120); do
