@@ -27,16 +27,16 @@ std::string to_hex(ByteSpan bytes, bool prefix) {
 Result<Bytes> from_hex(std::string_view hex) {
   if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
   if (hex.size() % 2 != 0) {
-    return make_error(CommonErrc::InvalidHex, "odd number of hex digits (" +
-                                                  std::to_string(hex.size()) + ")");
+    return make_error(CommonErrc::InvalidHex,
+                      "odd number of hex digits (" + std::to_string(hex.size()) + ")");
   }
   Bytes out(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
     int hi = hex_value(hex[2 * i]);
     int lo = hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return make_error(CommonErrc::InvalidHex,
-                        "non-hex character at position " + std::to_string(2 * i + (hi < 0 ? 0 : 1)));
+      return make_error(CommonErrc::InvalidHex, "non-hex character at position " +
+                                                    std::to_string(2 * i + (hi < 0 ? 0 : 1)));
     }
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }
@@ -59,7 +59,8 @@ Result<u128> u128_from_string(std::string_view s) {
   u128 v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') {
-      return make_error(CommonErrc::InvalidArgument, "not a decimal digit: '" + std::string(1, c) + "'");
+      return make_error(CommonErrc::InvalidArgument,
+                        "not a decimal digit: '" + std::string(1, c) + "'");
     }
     auto d = static_cast<unsigned>(c - '0');
     if (v > (kMax - d) / 10) return make_error(CommonErrc::InvalidArgument, "number exceeds u128");

@@ -16,8 +16,8 @@ ByteArray<32> sha256(ByteSpan data) {
 ByteArray<32> hmac_sha256(ByteSpan key, ByteSpan data) {
   ByteArray<32> out{};
   unsigned int len = 0;
-  const unsigned char* r = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                                data.data(), data.size(), out.data(), &len);
+  const unsigned char* r = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(),
+                                data.size(), out.data(), &len);
   EV_ASSERT(r != nullptr && len == 32, "HMAC(sha256) failed");
   return out;
 }

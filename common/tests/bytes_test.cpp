@@ -41,8 +41,8 @@ TEST_CASE("digest: sha256 and hmac known answers", "[digest]") {
   CHECK(ev::to_hex(ev::sha256(ev::as_bytes("abc"))) ==
         "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // RFC 4231 test case 2.
-  CHECK(ev::to_hex(ev::hmac_sha256(ev::as_bytes("Jefe"),
-                                   ev::as_bytes("what do ya want for nothing?"))) ==
+  CHECK(ev::to_hex(
+            ev::hmac_sha256(ev::as_bytes("Jefe"), ev::as_bytes("what do ya want for nothing?"))) ==
         "0x5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 

@@ -25,9 +25,9 @@ std::optional<std::filesystem::path> vectors_dir() {
 std::filesystem::path require_vectors(const std::string& relative) {
   auto dir = vectors_dir();
   if (!dir) {
-    std::printf("SKIPPED: shared vectors folder not found (looked at %s; set EV_VECTORS_DIR)\n",
-                std::getenv("EV_VECTORS_DIR") != nullptr ? std::getenv("EV_VECTORS_DIR")
-                                                         : EV_VECTORS_DIR);
+    std::printf(
+        "SKIPPED: shared vectors folder not found (looked at %s; set EV_VECTORS_DIR)\n",
+        std::getenv("EV_VECTORS_DIR") != nullptr ? std::getenv("EV_VECTORS_DIR") : EV_VECTORS_DIR);
     std::fflush(stdout);
     std::exit(kSkipExitCode);
   }

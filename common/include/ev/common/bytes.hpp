@@ -32,8 +32,8 @@ template <std::size_t N>
 [[nodiscard]] Result<ByteArray<N>> from_hex_fixed(std::string_view hex) {
   Bytes b = EV_TRY(from_hex(hex));
   if (b.size() != N) {
-    return make_error(CommonErrc::InvalidLength, "expected " + std::to_string(N) +
-                                                     " bytes, got " + std::to_string(b.size()));
+    return make_error(CommonErrc::InvalidLength,
+                      "expected " + std::to_string(N) + " bytes, got " + std::to_string(b.size()));
   }
   ByteArray<N> out{};
   for (std::size_t i = 0; i < N; ++i) out[i] = b[i];

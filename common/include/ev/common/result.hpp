@@ -23,9 +23,9 @@ namespace ev {
   std::fprintf(stderr, "fatal: %s:%d: %s\n", file, line, what);
   std::abort();
 }
-#define EV_ASSERT(cond, msg)                                  \
-  do {                                                        \
-    if (!(cond)) ::ev::fatal(__FILE__, __LINE__, (msg));      \
+#define EV_ASSERT(cond, msg)                             \
+  do {                                                   \
+    if (!(cond)) ::ev::fatal(__FILE__, __LINE__, (msg)); \
   } while (0)
 
 struct Error {
@@ -77,13 +77,13 @@ class [[nodiscard]] Result {
   using value_type = T;
 
   Result(const T& v) : v_(std::in_place_index<0>, v) {}  // NOLINT(google-explicit-constructor)
-  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT
+  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}    // NOLINT
   Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
   template <class U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Error> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Result>)
-  Result(U&& u) : v_(std::in_place_index<0>, T(std::forward<U>(u))) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Error> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Result>) Result(U&& u)
+      : v_(std::in_place_index<0>, T(std::forward<U>(u))) {}  // NOLINT
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -149,17 +149,17 @@ class [[nodiscard]] Result<void> {
 
 // Unwraps a Result (yielding its value, or nothing for Result<void>) or returns its error
 // from the enclosing function, whose return type must be constructible from ev::Error.
-#define EV_TRY(...)                                                    \
-  __extension__({                                                      \
-    auto ev_try_r_ = (__VA_ARGS__);                                    \
-    if (!ev_try_r_.ok()) return std::move(ev_try_r_).error();          \
-    std::move(ev_try_r_).value();                                      \
+#define EV_TRY(...)                                           \
+  __extension__({                                             \
+    auto ev_try_r_ = (__VA_ARGS__);                           \
+    if (!ev_try_r_.ok()) return std::move(ev_try_r_).error(); \
+    std::move(ev_try_r_).value();                             \
   })
 
 // Like EV_TRY, but prefixes the error's message with a context string.
-#define EV_TRY_CTX(ctx, ...)                                                     \
-  __extension__({                                                                \
-    auto ev_try_r_ = (__VA_ARGS__);                                              \
-    if (!ev_try_r_.ok()) return std::move(ev_try_r_).error().context(ctx);       \
-    std::move(ev_try_r_).value();                                                \
+#define EV_TRY_CTX(ctx, ...)                                               \
+  __extension__({                                                          \
+    auto ev_try_r_ = (__VA_ARGS__);                                        \
+    if (!ev_try_r_.ok()) return std::move(ev_try_r_).error().context(ctx); \
+    std::move(ev_try_r_).value();                                          \
   })
