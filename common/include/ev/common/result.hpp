@@ -82,7 +82,8 @@ class [[nodiscard]] Result {
   template <class U>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
            !std::is_same_v<std::remove_cvref_t<U>, Error> &&
-           !std::is_same_v<std::remove_cvref_t<U>, Result>) Result(U&& u)
+           !std::is_same_v<std::remove_cvref_t<U>, Result>)  // excludes Result: no hiding
+      Result(U&& u)  // NOLINT(bugprone-forwarding-reference-overload,google-explicit-constructor)
       : v_(std::in_place_index<0>, T(std::forward<U>(u))) {}  // NOLINT
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
