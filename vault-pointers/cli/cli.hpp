@@ -55,5 +55,6 @@ struct Command {
 // Every command group registers its commands here (called once from main).
 void register_key_commands(std::vector<Command>& out);
 void register_codec_commands(std::vector<Command>& out);
+void register_store_commands(std::vector<Command>& out);
 
 }  // namespace ev::cli
