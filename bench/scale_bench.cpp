@@ -40,8 +40,11 @@ std::vector<Row> rows() {
 }
 
 // ---- hand-written reference codec ----
+// Little-endian host: the low n bytes of v, appended with one memcpy.
 void raw_le(ev::Bytes& out, std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(n));
+  std::memcpy(out.data() + at, &v, static_cast<std::size_t>(n));
 }
 
 void raw_compact(ev::Bytes& out, std::uint64_t v) {

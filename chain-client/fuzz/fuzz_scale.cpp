@@ -59,6 +59,15 @@ void check(ev::ByteSpan in) {
   auto r = ev::scale::decode<T>(d);
   const auto all = ev::scale::decode_all<T>(in);
   if (all.ok() != (r.ok() && d.pos() == in.size())) std::abort();
+  // The fast path (decode<T>) and the error-reporting path (Codec<T>::decode) must accept
+  // exactly the same inputs, consuming the same bytes.
+  ev::scale::Decoder slow_d(in);
+  auto slow = ev::scale::Codec<T>::decode(slow_d);
+  if (slow.ok() != r.ok()) std::abort();
+  if (slow.ok() && (slow_d.pos() != d.pos() || ev::scale::encode(*slow) != ev::scale::encode(*r))) {
+    std::abort();
+  }
+  if (!r.ok() && slow.error().message != r.error().message) std::abort();
   if (!r.ok()) return;
   const ev::Bytes again = ev::scale::encode(*r);
   if (again.size() != d.pos()) std::abort();

@@ -125,7 +125,8 @@ AccountId32 KeyPair::account_id() const {
 
 Result<Bytes> KeyPair::sign(ByteSpan message) const {
   switch (scheme_) {
-    case Scheme::Ed25519: return detail::ed25519_sign(seed_, message);
+    case Scheme::Ed25519:
+      return detail::ed25519_sign(seed_, ByteSpan(public_.data(), public_size_), message);
     case Scheme::Ecdsa: return detail::ecdsa_sign(seed_, message);
     case Scheme::Sr25519: break;
   }
@@ -141,13 +142,16 @@ Result<void> verify(Scheme scheme, ByteSpan public_key, ByteSpan message, ByteSp
   switch (scheme) {
     case Scheme::Ed25519: return detail::ed25519_verify(public_key, message, sig);
     case Scheme::Ecdsa: {
-      EV_TRY(detail::ecdsa_check_public(public_key));
-      auto recovered = EV_TRY(detail::ecdsa_recover(message, sig));
-      if (ByteSpan(recovered).size() == public_key.size() &&
-          std::equal(recovered.begin(), recovered.end(), public_key.begin())) {
+      // The public key is parsed (a square root) only when recovery does not reproduce it:
+      // a recovered key is valid by construction, so equality proves both.
+      auto recovered = detail::ecdsa_recover(message, sig);
+      if (recovered && ByteSpan(*recovered).size() == public_key.size() &&
+          std::equal(recovered->begin(), recovered->end(), public_key.begin())) {
         return ok();
       }
-      return make_error(KeyErrc::BadSignature, "ecdsa: recovered public key " + to_hex(recovered) +
+      EV_TRY(detail::ecdsa_check_public(public_key));
+      if (!recovered) return std::move(recovered).error();
+      return make_error(KeyErrc::BadSignature, "ecdsa: recovered public key " + to_hex(*recovered) +
                                                    " is not the expected one");
     }
     case Scheme::Sr25519: break;

@@ -1,6 +1,7 @@
 // ed25519 (RFC 8032) through libsodium. Format notes: docs/formats/keys.md#ed25519.
 #include <sodium.h>
 
+#include <algorithm>
 #include <string>
 
 #include "keys_internal.hpp"
@@ -32,12 +33,20 @@ ByteArray<kEd25519PublicKeySize> ed25519_public(const Seed& seed) {
   return expand(seed).public_key;
 }
 
-Bytes ed25519_sign(const Seed& seed, ByteSpan message) {
-  ExpandedKey key = expand(seed);
+Bytes ed25519_sign(const Seed& seed, ByteSpan public_key, ByteSpan message) {
+  EV_ASSERT(public_key.size() == kEd25519PublicKeySize, "ed25519 public key must be 32 bytes");
+  ensure_sodium();
+  // libsodium's secret key is seed || public key; assembling it from the key pair's cached
+  // public key avoids re-deriving the public key (a base-point multiplication) per signature.
+  // The copy lives on the stack for this call only (no mlock syscall per signature) and is
+  // wiped before returning; the long-lived seed stays in its locked Secret.
+  unsigned char secret[crypto_sign_SECRETKEYBYTES];
+  std::copy(seed.data(), seed.data() + kSeedSize, secret);
+  std::copy(public_key.begin(), public_key.end(), secret + kSeedSize);
   Bytes sig(kEd25519SignatureSize);
   unsigned long long sig_len = 0;
-  int rc =
-      crypto_sign_detached(sig.data(), &sig_len, message.data(), message.size(), key.secret.data());
+  int rc = crypto_sign_detached(sig.data(), &sig_len, message.data(), message.size(), secret);
+  sodium_memzero(secret, sizeof secret);
   EV_ASSERT(rc == 0 && sig_len == kEd25519SignatureSize, "crypto_sign_detached failed");
   return sig;
 }

@@ -13,7 +13,8 @@ void ensure_sodium();
 
 // ed25519 (keys_ed25519.cpp).
 [[nodiscard]] ByteArray<kEd25519PublicKeySize> ed25519_public(const Seed& seed);
-[[nodiscard]] Bytes ed25519_sign(const Seed& seed, ByteSpan message);
+// REQUIRES: public_key == ed25519_public(seed) (the key pair caches it).
+[[nodiscard]] Bytes ed25519_sign(const Seed& seed, ByteSpan public_key, ByteSpan message);
 [[nodiscard]] Result<void> ed25519_verify(ByteSpan public_key, ByteSpan message, ByteSpan sig);
 
 // ecdsa over secp256k1 (keys_ecdsa.cpp).

@@ -92,37 +92,6 @@ std::string_view nth_field(std::string_view list, std::size_t i) {
 
 // ----- Encoder -----
 
-Encoder& Encoder::le(u128 v, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  return *this;
-}
-
-Encoder& Encoder::u8(std::uint8_t v) { return le(v, 1); }
-Encoder& Encoder::u16(std::uint16_t v) { return le(v, 2); }
-Encoder& Encoder::u32(std::uint32_t v) { return le(v, 4); }
-Encoder& Encoder::u64(std::uint64_t v) { return le(v, 8); }
-Encoder& Encoder::u128_(u128 v) { return le(v, 16); }
-Encoder& Encoder::i8(std::int8_t v) { return u8(static_cast<std::uint8_t>(v)); }
-Encoder& Encoder::i16(std::int16_t v) { return u16(static_cast<std::uint16_t>(v)); }
-Encoder& Encoder::i32(std::int32_t v) { return u32(static_cast<std::uint32_t>(v)); }
-Encoder& Encoder::i64(std::int64_t v) { return u64(static_cast<std::uint64_t>(v)); }
-Encoder& Encoder::i128_(i128 v) { return u128_(static_cast<u128>(v)); }
-Encoder& Encoder::boolean(bool v) { return u8(static_cast<std::uint8_t>(v ? 1 : 0)); }
-
-Encoder& Encoder::compact(u128 v) {
-  append_compact(out_, v);
-  return *this;
-}
-
-Encoder& Encoder::raw(ByteSpan v) {
-  append(out_, v);
-  return *this;
-}
-
-Encoder& Encoder::bytes(ByteSpan v) { return compact(v.size()).raw(v); }
-
-Encoder& Encoder::string(std::string_view v) { return bytes(as_bytes(v)); }
-
 Bytes Encoder::take() {
   Bytes out = std::move(out_);
   out_.clear();
@@ -140,25 +109,30 @@ Error Decoder::error_at(Errc e, std::size_t offset, std::string_view detail) con
   return make_error(e, msg);
 }
 
-Result<ByteSpan> Decoder::raw(std::size_t n) {
-  if (n > remaining()) {
-    return error_at(
-        Errc::Truncated, pos_,
-        "need " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
-  }
-  ByteSpan s = in_.subspan(pos_, n);
-  pos_ += n;
-  return s;
+Error Decoder::truncated(std::size_t need) const {
+  return error_at(
+      Errc::Truncated, pos_,
+      "need " + std::to_string(need) + " bytes, " + std::to_string(remaining()) + " left");
 }
 
-Result<std::uint8_t> Decoder::peek() const { return peek_at(0); }
+Error Decoder::boolean_error() const {
+  if (pos_ >= in_.size()) return truncated(1);
+  return error_at(Errc::InvalidBool, pos_, "byte " + std::to_string(in_[pos_]));
+}
+
+Error Decoder::length_error(std::size_t at, std::size_t n, std::size_t cap) {
+  pos_ = at;
+  return error_at(Errc::LengthTooLarge, at,
+                  "length " + std::to_string(n) + " with " + std::to_string(remaining()) +
+                      " bytes left (at most " + std::to_string(cap) + " elements)");
+}
+
+Error Decoder::depth_error() const {
+  return error_at(Errc::DepthLimit, pos_, "more than " + std::to_string(kMaxDepth) + " levels");
+}
 
 Result<std::uint8_t> Decoder::peek_at(std::size_t i) const {
-  if (i >= remaining()) {
-    return error_at(
-        Errc::Truncated, pos_,
-        "need " + std::to_string(i + 1) + " bytes, " + std::to_string(remaining()) + " left");
-  }
+  if (i >= remaining()) return truncated(i + 1);
   return in_[pos_ + i];
 }
 
@@ -168,26 +142,6 @@ Result<u128> Decoder::le(std::size_t n) {
   for (std::size_t i = n; i-- > 0;) v = (v << 8) | s[i];
   return v;
 }
-
-Result<std::uint8_t> Decoder::u8() { return static_cast<std::uint8_t>(EV_TRY(le(1))); }
-Result<std::uint16_t> Decoder::u16() { return static_cast<std::uint16_t>(EV_TRY(le(2))); }
-Result<std::uint32_t> Decoder::u32() { return static_cast<std::uint32_t>(EV_TRY(le(4))); }
-Result<std::uint64_t> Decoder::u64() { return static_cast<std::uint64_t>(EV_TRY(le(8))); }
-Result<u128> Decoder::u128_() { return le(16); }
-Result<std::int8_t> Decoder::i8() { return static_cast<std::int8_t>(EV_TRY(le(1))); }
-Result<std::int16_t> Decoder::i16() { return static_cast<std::int16_t>(EV_TRY(le(2))); }
-Result<std::int32_t> Decoder::i32() { return static_cast<std::int32_t>(EV_TRY(le(4))); }
-Result<std::int64_t> Decoder::i64() { return static_cast<std::int64_t>(EV_TRY(le(8))); }
-Result<i128> Decoder::i128_() { return static_cast<i128>(EV_TRY(le(16))); }
-
-Result<bool> Decoder::boolean() {
-  const std::uint8_t b = EV_TRY(peek());
-  if (b > 1) return error_at(Errc::InvalidBool, pos_, "byte " + std::to_string(b));
-  ++pos_;
-  return b == 1;
-}
-
-Result<u128> Decoder::compact() { return compact_limited(16, ~u128{0}); }
 
 Result<u128> Decoder::compact_limited(std::size_t max_bytes, u128 max_value) {
   const std::size_t at = pos_;
@@ -233,20 +187,6 @@ Result<u128> Decoder::compact_big(std::size_t at, std::uint8_t b0, std::size_t m
   return v;
 }
 
-Result<std::size_t> Decoder::length(std::size_t min_element_size) {
-  const std::size_t at = pos_;
-  const std::size_t n = EV_TRY(compact_as<std::uint32_t>());
-  const std::size_t cap =
-      min_element_size == 0 ? kMaxZeroSizeLength : remaining() / min_element_size;
-  if (n > cap) {
-    pos_ = at;
-    return error_at(Errc::LengthTooLarge, at,
-                    "length " + std::to_string(n) + " with " + std::to_string(remaining()) +
-                        " bytes left (at most " + std::to_string(cap) + " elements)");
-  }
-  return n;
-}
-
 Result<Bytes> Decoder::bytes() {
   const std::size_t n = EV_TRY(length(1));
   ByteSpan s = EV_TRY(raw(n));
@@ -270,14 +210,6 @@ Result<std::string> Decoder::string() {
 Result<void> Decoder::finish() const {
   if (remaining() == 0) return ok();
   return error_at(Errc::TrailingBytes, pos_, std::to_string(remaining()) + " bytes left");
-}
-
-Result<DepthGuard> Decoder::descend() {
-  if (depth_ >= kMaxDepth) {
-    return error_at(Errc::DepthLimit, pos_, "more than " + std::to_string(kMaxDepth) + " levels");
-  }
-  ++depth_;
-  return DepthGuard(&depth_);
 }
 
 // ----- Typed-codec helpers -----

@@ -984,3 +984,33 @@ TEST_CASE("property: whatever decodes re-encodes to the bytes consumed", "[scale
   }
   REQUIRE(decoded > 0);
 }
+
+TEST_CASE("property: the fast decode path and the error-reporting path agree",
+          "[scale][property]") {
+  Rng rng(kSeed + 4);
+  int accepted = 0;
+  int rejected = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Bytes b = ev::scale::encode(random_value<std::vector<Everything>>(rng, 1));
+    if (b.empty()) continue;
+    const std::size_t flips = rng() % 4;  // sometimes none: valid input must agree too
+    for (std::size_t f = 0; f < flips; ++f) {
+      b[rng() % b.size()] = static_cast<std::uint8_t>(rng());
+    }
+    Decoder fast_d(b);
+    const auto fast = ev::scale::decode<std::vector<Everything>>(fast_d);
+    Decoder slow_d(b);
+    const auto slow = ev::scale::Codec<std::vector<Everything>>::decode(slow_d);
+    if (fast.ok() != slow.ok()) FAIL("seed " << kSeed + 4 << ", iteration " << i);
+    if (fast.ok()) {
+      ++accepted;
+      REQUIRE(fast_d.pos() == slow_d.pos());
+      REQUIRE(ev::scale::encode(*fast) == ev::scale::encode(*slow));
+    } else {
+      ++rejected;
+      REQUIRE(fast.error().message == slow.error().message);
+    }
+  }
+  REQUIRE(accepted > 0);
+  REQUIRE(rejected > 0);
+}

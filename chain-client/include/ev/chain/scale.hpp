@@ -17,9 +17,11 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
@@ -72,23 +74,47 @@ inline constexpr std::size_t kMaxDepth = 128;
 // Length cap for sequences whose elements may encode to zero bytes (e.g. Vec<()>).
 inline constexpr std::size_t kMaxZeroSizeLength = std::size_t{1} << 16;
 
+// Fixed-width integers are read and written with memcpy in host order.
+static_assert(std::endian::native == std::endian::little,
+              "SCALE is little-endian; this codec assumes a little-endian host");
+
+namespace detail {
+
+// Appends the n low bytes of v (little-endian).
+// REQUIRES: n <= sizeof(U).
+template <class U>
+inline void append_le(Bytes& out, U v, std::size_t n = sizeof(U)) {
+  const std::size_t at = out.size();
+  out.resize(at + n);
+  std::memcpy(out.data() + at, &v, n);
+}
+
+inline void append_compact64(Bytes& out, std::uint64_t v) {
+  if (v < (std::uint64_t{1} << 6)) {
+    out.push_back(static_cast<std::uint8_t>(v << 2));
+  } else if (v < (std::uint64_t{1} << 14)) {
+    append_le(out, static_cast<std::uint16_t>((v << 2) | 0b01));
+  } else if (v < (std::uint64_t{1} << 30)) {
+    append_le(out, static_cast<std::uint32_t>((v << 2) | 0b10));
+  } else {
+    const auto n = static_cast<std::size_t>(8 - std::countl_zero(v) / 8);  // 4..8 bytes
+    out.push_back(static_cast<std::uint8_t>(((n - 4) << 2) | 0b11));
+    append_le(out, v, n);
+  }
+}
+
+}  // namespace detail
+
 // Appends the compact (variable-length) encoding of v.
 inline void append_compact(Bytes& out, u128 v) {
-  if (v < (u128{1} << 6)) {
-    out.push_back(static_cast<std::uint8_t>(v << 2));
-  } else if (v < (u128{1} << 14)) {
-    auto x = static_cast<std::uint16_t>((v << 2) | 0b01);
-    out.push_back(static_cast<std::uint8_t>(x));
-    out.push_back(static_cast<std::uint8_t>(x >> 8));
-  } else if (v < (u128{1} << 30)) {
-    auto x = static_cast<std::uint32_t>((v << 2) | 0b10);
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
-  } else {
-    std::uint8_t n = 0;
-    for (u128 t = v; t != 0; t >>= 8) ++n;  // bytes needed, 4..16
-    out.push_back(static_cast<std::uint8_t>(((n - 4) << 2) | 0b11));
-    for (std::uint8_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  if (v <= std::numeric_limits<std::uint64_t>::max()) {
+    detail::append_compact64(out, static_cast<std::uint64_t>(v));
+    return;
   }
+  std::uint8_t n = 0;
+  for (u128 t = v; t != 0; t >>= 8) ++n;  // bytes needed, 9..16
+  out.push_back(static_cast<std::uint8_t>(((n - 4) << 2) | 0b11));
+  detail::append_le(out, v, n);
 }
 
 // Appends SCALE primitives to an owned buffer. Every method returns *this for chaining.
@@ -98,21 +124,32 @@ class Encoder {
   // Continues after `prefix` (the new bytes are appended to it).
   explicit Encoder(Bytes prefix) : out_(std::move(prefix)) {}
 
-  Encoder& u8(std::uint8_t v);
-  Encoder& u16(std::uint16_t v);
-  Encoder& u32(std::uint32_t v);
-  Encoder& u64(std::uint64_t v);
-  Encoder& u128_(u128 v);
-  Encoder& i8(std::int8_t v);
-  Encoder& i16(std::int16_t v);
-  Encoder& i32(std::int32_t v);
-  Encoder& i64(std::int64_t v);
-  Encoder& i128_(i128 v);
-  Encoder& boolean(bool v);
-  Encoder& compact(u128 v);
-  Encoder& raw(ByteSpan v);             // no length prefix
-  Encoder& bytes(ByteSpan v);           // compact length + bytes (Vec<u8>)
-  Encoder& string(std::string_view v);  // compact length + UTF-8 bytes (String)
+  Encoder& u8(std::uint8_t v) {
+    out_.push_back(v);
+    return *this;
+  }
+  Encoder& u16(std::uint16_t v) { return le(v); }
+  Encoder& u32(std::uint32_t v) { return le(v); }
+  Encoder& u64(std::uint64_t v) { return le(v); }
+  Encoder& u128_(u128 v) { return le(v); }
+  Encoder& i8(std::int8_t v) { return u8(static_cast<std::uint8_t>(v)); }
+  Encoder& i16(std::int16_t v) { return u16(static_cast<std::uint16_t>(v)); }
+  Encoder& i32(std::int32_t v) { return u32(static_cast<std::uint32_t>(v)); }
+  Encoder& i64(std::int64_t v) { return u64(static_cast<std::uint64_t>(v)); }
+  Encoder& i128_(i128 v) { return u128_(static_cast<u128>(v)); }
+  Encoder& boolean(bool v) { return u8(static_cast<std::uint8_t>(v ? 1 : 0)); }
+  Encoder& compact(u128 v) {
+    append_compact(out_, v);
+    return *this;
+  }
+  Encoder& raw(ByteSpan v) {
+    append(out_, v);
+    return *this;
+  }
+  // compact length + bytes (Vec<u8>)
+  Encoder& bytes(ByteSpan v) { return compact(v.size()).raw(v); }
+  // compact length + UTF-8 bytes (String)
+  Encoder& string(std::string_view v) { return bytes(as_bytes(v)); }
 
   [[nodiscard]] const Bytes& data() const { return out_; }
   [[nodiscard]] std::size_t size() const { return out_.size(); }
@@ -120,7 +157,11 @@ class Encoder {
   [[nodiscard]] Bytes take();
 
  private:
-  Encoder& le(u128 v, std::size_t n);
+  template <class U>
+  Encoder& le(U v) {
+    detail::append_le(out_, v);
+    return *this;
+  }
   Bytes out_;
 };
 
@@ -148,35 +189,56 @@ class Decoder {
  public:
   explicit Decoder(ByteSpan in) : in_(in) {}
 
-  [[nodiscard]] Result<std::uint8_t> u8();
-  [[nodiscard]] Result<std::uint16_t> u16();
-  [[nodiscard]] Result<std::uint32_t> u32();
-  [[nodiscard]] Result<std::uint64_t> u64();
-  [[nodiscard]] Result<u128> u128_();
-  [[nodiscard]] Result<std::int8_t> i8();
-  [[nodiscard]] Result<std::int16_t> i16();
-  [[nodiscard]] Result<std::int32_t> i32();
-  [[nodiscard]] Result<std::int64_t> i64();
-  [[nodiscard]] Result<i128> i128_();
+  [[nodiscard]] Result<std::uint8_t> u8() { return fixed<std::uint8_t>(); }
+  [[nodiscard]] Result<std::uint16_t> u16() { return fixed<std::uint16_t>(); }
+  [[nodiscard]] Result<std::uint32_t> u32() { return fixed<std::uint32_t>(); }
+  [[nodiscard]] Result<std::uint64_t> u64() { return fixed<std::uint64_t>(); }
+  [[nodiscard]] Result<u128> u128_() { return fixed<u128>(); }
+  [[nodiscard]] Result<std::int8_t> i8() { return fixed<std::int8_t>(); }
+  [[nodiscard]] Result<std::int16_t> i16() { return fixed<std::int16_t>(); }
+  [[nodiscard]] Result<std::int32_t> i32() { return fixed<std::int32_t>(); }
+  [[nodiscard]] Result<std::int64_t> i64() { return fixed<std::int64_t>(); }
+  [[nodiscard]] Result<i128> i128_() { return fixed<i128>(); }
   // Only 0x00 and 0x01 are accepted.
-  [[nodiscard]] Result<bool> boolean();
+  [[nodiscard]] Result<bool> boolean() {
+    if (pos_ < in_.size() && in_[pos_] <= 1) [[likely]] {
+      return in_[pos_++] == 1;
+    }
+    return boolean_error();
+  }
   // A canonical compact integer of at most 16 bytes.
-  [[nodiscard]] Result<u128> compact();
+  [[nodiscard]] Result<u128> compact() { return compact_as<u128>(); }
   // A canonical compact integer that fits T (unsigned, or u128): big-integer mode longer
   // than sizeof(T) bytes, or a value above T's maximum, is Overflow.
   template <class T>
   [[nodiscard]] Result<T> compact_as();
   // The next n bytes, without copying (a view into the input).
-  [[nodiscard]] Result<ByteSpan> raw(std::size_t n);
+  [[nodiscard]] Result<ByteSpan> raw(std::size_t n) {
+    if (n <= remaining()) [[likely]] {
+      ByteSpan s = in_.subspan(pos_, n);
+      pos_ += n;
+      return s;
+    }
+    return truncated(n);
+  }
   // Vec<u8>: compact length + bytes.
   [[nodiscard]] Result<Bytes> bytes();
   // String: compact length + bytes, validated as UTF-8.
   [[nodiscard]] Result<std::string> string();
   // A sequence length prefix (Compact<u32>), checked against the remaining input: at most
   // remaining() / min_element_size, or kMaxZeroSizeLength when min_element_size is 0.
-  [[nodiscard]] Result<std::size_t> length(std::size_t min_element_size);
+  [[nodiscard]] Result<std::size_t> length(std::size_t min_element_size) {
+    const std::size_t at = pos_;
+    const std::size_t n = EV_TRY(compact_as<std::uint32_t>());
+    const std::size_t cap =
+        min_element_size == 0 ? kMaxZeroSizeLength : remaining() / min_element_size;
+    if (n <= cap) [[likely]] {
+      return n;
+    }
+    return length_error(at, n, cap);
+  }
   // The next byte, without consuming it.
-  [[nodiscard]] Result<std::uint8_t> peek() const;
+  [[nodiscard]] Result<std::uint8_t> peek() const { return peek_at(0); }
 
   [[nodiscard]] std::size_t pos() const { return pos_; }
   [[nodiscard]] std::size_t remaining() const { return in_.size() - pos_; }
@@ -187,11 +249,94 @@ class Decoder {
 
   // Enters one nesting level; DepthLimit past kMaxDepth. Keep the guard for the level's
   // lifetime.
-  [[nodiscard]] Result<DepthGuard> descend();
+  [[nodiscard]] Result<DepthGuard> descend() {
+    if (depth_ < kMaxDepth) [[likely]] {
+      ++depth_;
+      return DepthGuard(&depth_);
+    }
+    return depth_error();
+  }
   // An error of this decoder's style: "<message>: at offset <offset>[: <detail>]".
   [[nodiscard]] Error error_at(Errc e, std::size_t offset, std::string_view detail = {}) const;
 
+  // ---- Fast path (used by the typed codec's decode_into) ----
+  // Each try_ reads like its Result-returning twin but reports failure as `false`, builds no
+  // error and may leave the position anywhere; the caller rewinds to a Mark and decodes again
+  // through the Result path to get the error message (decoding is deterministic).
+  struct Mark {
+    std::size_t pos;
+    std::size_t depth;
+  };
+  [[nodiscard]] Mark mark() const { return {pos_, depth_}; }
+  void rewind(Mark m) {
+    pos_ = m.pos;
+    depth_ = m.depth;
+  }
+  template <class U>
+  [[nodiscard]] bool try_fixed(U& out) {
+    if (sizeof(U) > remaining()) return false;
+    std::memcpy(&out, in_.data() + pos_, sizeof(U));
+    pos_ += sizeof(U);
+    return true;
+  }
+  [[nodiscard]] bool try_boolean(bool& out) {
+    if (pos_ >= in_.size() || in_[pos_] > 1) return false;
+    out = in_[pos_++] == 1;
+    return true;
+  }
+  [[nodiscard]] bool try_raw(std::size_t n, ByteSpan& out) {
+    if (n > remaining()) return false;
+    out = in_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  // Canonical compacts of values that fit T and 64 bits; false for everything else (errors,
+  // and big integers above 64 bits, which the Result path handles).
+  template <class T>
+  [[nodiscard]] bool try_compact(T& out);
+  [[nodiscard]] bool try_length(std::size_t min_element_size, std::size_t& out) {
+    std::uint32_t n = 0;
+    if (!try_compact(n)) return false;
+    const std::size_t cap =
+        min_element_size == 0 ? kMaxZeroSizeLength : remaining() / min_element_size;
+    out = n;
+    return n <= cap;
+  }
+  // Enters a nesting level (leave() releases it); false past kMaxDepth.
+  [[nodiscard]] bool try_enter() { return depth_ < kMaxDepth && (++depth_, true); }
+  void leave() { --depth_; }
+
  private:
+  template <class T>
+  [[gnu::noinline]] Result<T> compact_slow() {
+    u128 v = EV_TRY(compact_limited(sizeof(T), detail_max<T>()));
+    return static_cast<T>(v);
+  }
+  template <class T>
+  static constexpr u128 detail_max() {
+    if constexpr (std::is_same_v<T, u128>) {
+      return ~u128{0};
+    } else {
+      return std::numeric_limits<T>::max();
+    }
+  }
+  // Success paths are inline; every error is built out of line, on a cold path.
+  template <class U>
+  Result<U> fixed() {
+    if (sizeof(U) <= remaining()) [[likely]] {
+      U v;
+      std::memcpy(&v, in_.data() + pos_, sizeof(U));
+      pos_ += sizeof(U);
+      return v;
+    }
+    return truncated(sizeof(U));
+  }
+  [[gnu::cold]] Error truncated(std::size_t need) const;
+  [[gnu::cold]] Error boolean_error() const;
+  // Restores the position to `at`.
+  [[gnu::cold]] Error length_error(std::size_t at, std::size_t n, std::size_t cap);
+  [[gnu::cold]] Error depth_error() const;
+  // The general (and error-reporting) compact reader.
   Result<u128> compact_limited(std::size_t max_bytes, u128 max_value);
   Result<u128> compact_unchecked(std::size_t max_bytes);
   Result<u128> compact_big(std::size_t at, std::uint8_t b0, std::size_t max_bytes);
@@ -246,10 +391,60 @@ std::string_view type_name() {
 }  // namespace detail
 
 template <class T>
-Result<T> Decoder::compact_as() {
+[[gnu::always_inline]] inline bool Decoder::try_compact(T& out) {
+  static_assert(detail::CompactInt<T>, "try_compact<T>: T must be an unsigned integer or u128");
+  constexpr u128 kMax = detail::max_of<T>();
+  const std::size_t left = remaining();
+  if (left == 0) return false;
+  const std::uint8_t* p = in_.data() + pos_;
+  const std::uint8_t b0 = p[0];
+  switch (b0 & 3) {
+    case 0:
+      if (static_cast<u128>(b0 >> 2) > kMax) return false;
+      out = static_cast<T>(b0 >> 2);
+      pos_ += 1;
+      return true;
+    case 1: {
+      if (left < 2) return false;
+      const std::uint32_t v = (b0 | (std::uint32_t{p[1]} << 8)) >> 2;
+      if (v <= 63 || v > kMax) return false;
+      out = static_cast<T>(v);
+      pos_ += 2;
+      return true;
+    }
+    case 2: {
+      if (left < 4) return false;
+      std::uint32_t x;
+      std::memcpy(&x, p, 4);
+      const std::uint32_t v = x >> 2;
+      if (v <= 16383 || v > kMax) return false;
+      out = static_cast<T>(v);
+      pos_ += 4;
+      return true;
+    }
+    default: {
+      const std::size_t n = (b0 >> 2) + 4u;
+      if (n > 8 || n > sizeof(T) || left <= n || p[n] == 0) return false;
+      std::uint64_t v = 0;
+      std::memcpy(&v, p + 1, n);
+      if (v <= (std::uint64_t{1} << 30) - 1 || v > kMax) return false;
+      out = static_cast<T>(v);
+      pos_ += n + 1;
+      return true;
+    }
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline Result<T> Decoder::compact_as() {
   static_assert(detail::CompactInt<T>, "compact_as<T>: T must be an unsigned integer or u128");
-  u128 v = EV_TRY(compact_limited(sizeof(T), detail::max_of<T>()));
-  return static_cast<T>(v);
+  const std::size_t at = pos_;
+  T v{};
+  if (try_compact(v)) [[likely]] {
+    return v;
+  }
+  pos_ = at;
+  return compact_slow<T>();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,8 +536,46 @@ template <class T>
   return e.take();
 }
 
+namespace detail {
+
+// Codecs may offer `static bool decode_into(Decoder&, T&)`: the same decoding as decode(), with
+// failure reported as `false` and no error built (the success path of hot decoders). Types
+// without it go through decode().
+template <class T>
+concept HasDecodeInto = requires(Decoder& d, T& v) {
+  { Codec<T>::decode_into(d, v) } -> std::same_as<bool>;
+};
+
+template <class T>
+inline bool decode_into(Decoder& d, T& out) {
+  if constexpr (HasDecodeInto<T>) {
+    return Codec<T>::decode_into(d, out);
+  } else {
+    auto r = Codec<T>::decode(d);
+    if (!r) return false;
+    out = std::move(r).value();
+    return true;
+  }
+}
+
+template <class T>
+concept FastDecodable = std::is_default_constructible_v<T> && std::is_move_assignable_v<T>;
+
+}  // namespace detail
+
+// Decodes one T. The success path runs without building errors; on failure the decoder
+// rewinds and decodes again through the error-reporting path, which fails at the same place
+// and says where and why.
 template <class T>
 [[nodiscard]] Result<T> decode(Decoder& d) {
+  if constexpr (detail::FastDecodable<T>) {
+    const Decoder::Mark m = d.mark();
+    T out{};
+    if (detail::decode_into(d, out)) [[likely]] {
+      return out;
+    }
+    d.rewind(m);
+  }
   return Codec<T>::decode(d);
 }
 
@@ -350,7 +583,7 @@ template <class T>
 template <class T>
 [[nodiscard]] Result<T> decode_all(ByteSpan in) {
   Decoder d(in);
-  T v = EV_TRY(Codec<T>::decode(d));
+  T v = EV_TRY(decode<T>(d));
   EV_TRY(d.finish());
   return v;
 }
@@ -418,6 +651,7 @@ struct Codec<T> {
       e.u64(static_cast<std::uint64_t>(v));
     }
   }
+  static bool decode_into(Decoder& d, T& out) { return d.try_fixed(out); }
   static Result<T> decode(Decoder& d) {
     if constexpr (sizeof(T) == 1) {
       return static_cast<T>(EV_TRY(d.u8()));
@@ -435,6 +669,7 @@ template <>
 struct Codec<u128> {
   static constexpr std::size_t min_size = 16;
   static void encode(Encoder& e, u128 v) { e.u128_(v); }
+  static bool decode_into(Decoder& d, u128& out) { return d.try_fixed(out); }
   static Result<u128> decode(Decoder& d) { return d.u128_(); }
 };
 
@@ -442,6 +677,7 @@ template <>
 struct Codec<i128> {
   static constexpr std::size_t min_size = 16;
   static void encode(Encoder& e, i128 v) { e.i128_(v); }
+  static bool decode_into(Decoder& d, i128& out) { return d.try_fixed(out); }
   static Result<i128> decode(Decoder& d) { return d.i128_(); }
 };
 
@@ -449,6 +685,7 @@ template <>
 struct Codec<bool> {
   static constexpr std::size_t min_size = 1;
   static void encode(Encoder& e, bool v) { e.boolean(v); }
+  static bool decode_into(Decoder& d, bool& out) { return d.try_boolean(out); }
   static Result<bool> decode(Decoder& d) { return d.boolean(); }
 };
 
@@ -456,6 +693,7 @@ template <class T>
 struct Codec<Compact<T>> {
   static constexpr std::size_t min_size = 1;
   static void encode(Encoder& e, const Compact<T>& v) { e.compact(v.value); }
+  static bool decode_into(Decoder& d, Compact<T>& out) { return d.try_compact(out.value); }
   static Result<Compact<T>> decode(Decoder& d) { return Compact<T>{EV_TRY(d.compact_as<T>())}; }
 };
 
@@ -470,6 +708,13 @@ template <>
 struct Codec<Bytes> {
   static constexpr std::size_t min_size = 1;
   static void encode(Encoder& e, const Bytes& v) { e.bytes(v); }
+  static bool decode_into(Decoder& d, Bytes& out) {
+    std::size_t n = 0;
+    ByteSpan s;
+    if (!d.try_length(1, n) || !d.try_raw(n, s)) return false;
+    out.assign(s.begin(), s.end());
+    return true;
+  }
   static Result<Bytes> decode(Decoder& d) { return d.bytes(); }
 };
 
@@ -480,6 +725,15 @@ struct Codec<std::optional<T>> {
   static void encode(Encoder& e, const std::optional<T>& v) {
     e.u8(static_cast<std::uint8_t>(v.has_value() ? 1 : 0));
     if (v.has_value()) Codec<T>::encode(e, *v);
+  }
+  static bool decode_into(Decoder& d, std::optional<T>& out) requires detail::FastDecodable<T> {
+    std::uint8_t tag = 0;
+    if (!d.try_fixed(tag) || tag > 1) return false;
+    if (tag == 0) {
+      out.reset();
+      return true;
+    }
+    return detail::decode_into(d, out.emplace());
   }
   static Result<std::optional<T>> decode(Decoder& d) {
     const std::size_t at = d.pos();
@@ -498,6 +752,18 @@ struct Codec<std::vector<T>> {
   static void encode(Encoder& e, const std::vector<T>& v) {
     e.compact(v.size());
     for (const auto& x : v) Codec<T>::encode(e, x);
+  }
+  static bool decode_into(Decoder& d, std::vector<T>& out) requires(detail::FastDecodable<T> &&
+                                                                    !std::is_same_v<T, bool>) {
+    std::size_t n = 0;
+    if (!d.try_enter() || !d.try_length(Codec<T>::min_size, n)) return false;
+    out.clear();
+    out.reserve(detail::reserve_hint(n, sizeof(T)));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!detail::decode_into(d, out.emplace_back())) return false;
+    }
+    d.leave();
+    return true;
   }
   static Result<std::vector<T>> decode(Decoder& d) {
     auto guard = EV_TRY(d.descend());
@@ -535,6 +801,12 @@ template <std::size_t N>
 struct Codec<std::array<std::uint8_t, N>> {
   static constexpr std::size_t min_size = N;
   static void encode(Encoder& e, const std::array<std::uint8_t, N>& v) { e.raw(v); }
+  static bool decode_into(Decoder& d, std::array<std::uint8_t, N>& out) {
+    ByteSpan s;
+    if (!d.try_raw(N, s)) return false;
+    std::memcpy(out.data(), s.data(), N);
+    return true;
+  }
   static Result<std::array<std::uint8_t, N>> decode(Decoder& d) {
     ByteSpan s = EV_TRY(d.raw(N));
     std::array<std::uint8_t, N> out{};
@@ -692,6 +964,14 @@ requires(HasScaleFields<T> && !HasMemberCodec<T>) struct Codec<T> {
   using Refs = decltype(std::declval<T&>().scale_fields());
   static constexpr std::size_t min_size = detail::MinSizeSum<Refs>::value;
   static void encode(Encoder& e, const T& v) { detail::encode_tuple(e, v.scale_fields()); }
+  static bool decode_into(Decoder& d, T& out) {
+    if (!d.try_enter()) return false;
+    Refs refs = out.scale_fields();
+    const bool good =
+        std::apply([&d](auto&... f) { return (detail::decode_into(d, f) && ...); }, refs);
+    d.leave();
+    return good;
+  }
   static Result<T> decode(Decoder& d) {
     auto guard = EV_TRY(d.descend());
     T out{};

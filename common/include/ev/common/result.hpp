@@ -89,9 +89,10 @@ class [[nodiscard]] Result {
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { return check(), std::get<0>(v_); }
-  const T& value() const& { return check(), std::get<0>(v_); }
-  T&& value() && { return check(), std::get<0>(std::move(v_)); }
+  // check() has established the index, so the access itself is unchecked.
+  T& value() & { return check(), *std::get_if<0>(&v_); }
+  const T& value() const& { return check(), *std::get_if<0>(&v_); }
+  T&& value() && { return check(), std::move(*std::get_if<0>(&v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -113,7 +114,12 @@ class [[nodiscard]] Result {
 
  private:
   void check() const {
-    if (!ok()) fatal(__FILE__, __LINE__, ("value() on an error: " + error().to_string()).c_str());
+    if (!ok()) [[unlikely]] {
+      fail();
+    }
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail() const {
+    fatal(__FILE__, __LINE__, ("value() on an error: " + error().to_string()).c_str());
   }
   std::variant<T, Error> v_;
 };
