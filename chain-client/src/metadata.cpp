@@ -13,6 +13,7 @@ std::string_view ErrorTraits<chain::MetadataErrc>::message(chain::MetadataErrc e
     case chain::MetadataErrc::Malformed: return "malformed metadata";
     case chain::MetadataErrc::BadTypeId: return "type id outside the registry";
     case chain::MetadataErrc::NotFound: return "not found in metadata";
+    case chain::MetadataErrc::Incomplete: return "metadata model incomplete";
   }
   return "metadata error";
 }
@@ -249,10 +250,8 @@ class Reader {
       e.hashers.reserve(nh);
       for (std::size_t i = 0; i < nh; ++i) {
         auto h = EV_TRY(d_.u8());
-        if (h > static_cast<std::uint8_t>(StorageHasher::Identity)) {
-          return bad_tag("StorageHasher", h);
-        }
-        e.hashers.push_back(static_cast<StorageHasher>(h));
+        if (h > static_cast<std::uint8_t>(Hasher::Identity)) return bad_tag("StorageHasher", h);
+        e.hashers.push_back(static_cast<Hasher>(h));
       }
       e.key_type = EV_TRY(type_id());
       e.value_type = EV_TRY(type_id());
@@ -417,14 +416,18 @@ class Reader {
     return out;
   }
 
-  Result<void> skip_custom() {
+  Result<std::vector<CustomValue>> custom() {
     auto n = EV_TRY(d_.length(3));
+    std::vector<CustomValue> out;
+    out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      EV_TRY(d_.string());
-      EV_TRY(type_id());
-      EV_TRY(d_.bytes());
+      CustomValue c;
+      c.name = EV_TRY(d_.string());
+      c.type = EV_TRY(type_id());
+      c.value = EV_TRY(d_.bytes());
+      out.push_back(std::move(c));
     }
-    return ok();
+    return out;
   }
 
   Result<Metadata> body() {
@@ -445,7 +448,7 @@ class Reader {
       o.event_type = EV_TRY_CTX("outer enums", type_id());
       o.error_type = EV_TRY_CTX("outer enums", type_id());
       m.outer_enums = o;
-      EV_TRY_CTX("custom", skip_custom());
+      m.custom = EV_TRY_CTX("custom", custom());
     }
     EV_TRY(d_.finish());
     return m;

@@ -33,11 +33,7 @@ Metadata load_meta(const json& v, const std::string& key) {
   return std::move(m).value();
 }
 
-std::string hasher_name(ev::chain::StorageHasher h) {
-  static const char* kNames[] = {"Blake2_128", "Blake2_256",   "Blake2_128Concat", "Twox128",
-                                 "Twox256",    "Twox64Concat", "Identity"};
-  return kNames[static_cast<int>(h)];
-}
+std::string hasher_name(ev::chain::Hasher h) { return std::string(ev::chain::name(h)); }
 
 // Checks a signed-extension list; returns the number of entries checked.
 std::size_t check_extensions(const Metadata& m, const json& list, const char* implicit_key) {

@@ -5,7 +5,11 @@
 // Contract: decode_metadata() accepts untrusted bytes. Every length prefix is bounded by the
 // remaining input, every type id is checked against the registry (an id outside it is an
 // error at decode time), and unknown versions (< 14 or > 16) are rejected. Documentation
-// strings and the custom map are skipped, not stored.
+// strings and the V16-only items (deprecation info, associated types, view functions, runtime
+// API versions) are skipped, not stored; the V15/V16 custom map is kept.
+//
+// encode_metadata() (metadata_builder.hpp) writes a model back as V14 or V15. The model types
+// compare with == (member-wise), so decode -> encode -> decode round trips can be checked.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ev/chain/storage_key.hpp"
 #include "ev/common/bytes.hpp"
 #include "ev/common/result.hpp"
 
@@ -25,6 +30,8 @@ enum class MetadataErrc {
   Malformed,           // SCALE structure broken (truncated, bad tag, trailing bytes)
   BadTypeId,           // a type id outside the registry
   NotFound,            // look-up of an unknown pallet / item
+  Incomplete,          // encode / build: the model lacks what the version needs, or a
+                       // reserved type id was never defined
 };
 
 }  // namespace ev::chain
@@ -71,17 +78,23 @@ struct TypeField {
   std::optional<std::string> name;
   std::uint32_t type = 0;
   std::optional<std::string> type_name;
+
+  bool operator==(const TypeField&) const = default;
 };
 
 struct TypeVariant {
   std::string name;
   std::vector<TypeField> fields;
   std::uint8_t index = 0;
+
+  bool operator==(const TypeVariant&) const = default;
 };
 
 struct TypeParam {
   std::string name;
   std::optional<std::uint32_t> type;
+
+  bool operator==(const TypeParam&) const = default;
 };
 
 // One registry entry. Which members are meaningful depends on kind:
@@ -103,33 +116,30 @@ struct TypeDef {
   [[nodiscard]] const TypeVariant* variant_by_index(std::uint8_t index) const;
   // The variant with this name, or nullptr.
   [[nodiscard]] const TypeVariant* variant_by_name(std::string_view name) const;
+
+  bool operator==(const TypeDef&) const = default;
 };
 
-enum class StorageHasher : std::uint8_t {
-  Blake2_128,
-  Blake2_256,
-  Blake2_128Concat,
-  Twox128,
-  Twox256,
-  Twox64Concat,
-  Identity
-};
 enum class StorageModifier : std::uint8_t { Optional, Default };
 
 struct StorageEntry {
   std::string name;
   StorageModifier modifier = StorageModifier::Optional;
   bool is_map = false;
-  std::vector<StorageHasher> hashers;  // empty for plain entries
-  std::uint32_t key_type = 0;          // maps only
+  std::vector<Hasher> hashers;  // empty for plain entries (Hasher: storage_key.hpp)
+  std::uint32_t key_type = 0;   // maps only
   std::uint32_t value_type = 0;
   Bytes default_value;
+
+  bool operator==(const StorageEntry&) const = default;
 };
 
 struct Constant {
   std::string name;
   std::uint32_t type = 0;
   Bytes value;
+
+  bool operator==(const Constant&) const = default;
 };
 
 struct Pallet {
@@ -141,12 +151,16 @@ struct Pallet {
   std::vector<Constant> constants;
   std::optional<std::string> storage_prefix;  // set when the pallet has storage
   std::vector<StorageEntry> storage;
+
+  bool operator==(const Pallet&) const = default;
 };
 
 struct SignedExtension {
   std::string identifier;
   std::uint32_t type = 0;
   std::uint32_t additional_signed = 0;  // V16: the "implicit" type
+
+  bool operator==(const SignedExtension&) const = default;
 };
 
 struct ExtrinsicInfo {
@@ -155,30 +169,49 @@ struct ExtrinsicInfo {
   std::optional<std::uint32_t> call_type;
   std::optional<std::uint32_t> signature_type;
   std::optional<std::uint32_t> extra_type;
-  std::uint32_t extrinsic_type = 0;  // V14 only: UncheckedExtrinsic type
+  std::optional<std::uint32_t> extrinsic_type;  // V14 only: the UncheckedExtrinsic type
   std::vector<SignedExtension> signed_extensions;
   // V16: extension version -> indices into signed_extensions (sorted by version).
   std::vector<std::pair<std::uint8_t, std::vector<std::uint32_t>>> extensions_by_version;
+
+  bool operator==(const ExtrinsicInfo&) const = default;
 };
 
 struct OuterEnums {
   std::uint32_t call_type = 0;
   std::uint32_t event_type = 0;
   std::uint32_t error_type = 0;
+
+  bool operator==(const OuterEnums&) const = default;
 };
 
 struct RuntimeApiParam {
   std::string name;
   std::uint32_t type = 0;
+
+  bool operator==(const RuntimeApiParam&) const = default;
 };
 struct RuntimeApiMethod {
   std::string name;
   std::vector<RuntimeApiParam> inputs;
   std::uint32_t output = 0;
+
+  bool operator==(const RuntimeApiMethod&) const = default;
 };
 struct RuntimeApi {
   std::string name;
   std::vector<RuntimeApiMethod> methods;
+
+  bool operator==(const RuntimeApi&) const = default;
+};
+
+// One entry of the V15+ custom map (BTreeMap<String, {type, value}>), kept in input order.
+struct CustomValue {
+  std::string name;
+  std::uint32_t type = 0;
+  Bytes value;
+
+  bool operator==(const CustomValue&) const = default;
 };
 
 struct CallInfo {
@@ -196,6 +229,7 @@ class Metadata {
   std::optional<std::uint32_t> runtime_type;  // V14/V15
   std::optional<OuterEnums> outer_enums;      // V15+
   std::vector<RuntimeApi> apis;               // V15+
+  std::vector<CustomValue> custom;            // V15+
 
   // Look-ups; errors (NotFound) name the pallet and item.
   [[nodiscard]] Result<const Pallet*> pallet(std::string_view name) const;
@@ -217,6 +251,8 @@ class Metadata {
   [[nodiscard]] Result<std::uint32_t> resolve_compact(std::uint32_t id) const;
   // True for the composite with path sp_core::crypto::AccountId32.
   [[nodiscard]] bool is_account_id32(std::uint32_t id) const;
+
+  bool operator==(const Metadata&) const = default;
 };
 
 // Decodes RuntimeMetadataPrefixed bytes ("meta" ++ version ++ body); all input must be used.
