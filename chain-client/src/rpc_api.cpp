@@ -191,7 +191,7 @@ Result<RuntimeVersion> decode_runtime_version(const JsonValue& v) {
     if (!pair.is_array() || pair.size() != 2) return bad(field, "expected [id, version]");
     Bytes id = EV_TRY(decode_bytes(pair[0], field + ".id"));
     if (id.size() != 8) return bad(field + ".id", "expected 8 bytes");
-    RuntimeApi api;
+    RuntimeApiVersion api;
     std::copy(id.begin(), id.end(), api.id.begin());
     api.version = EV_TRY(decode_u32(pair[1], field + ".version"));
     rv.apis.push_back(api);

@@ -2,9 +2,10 @@
 # Runs a command against a real Polkadot-SDK runtime executed by Chopsticks.
 #   tests/interop/with-chopsticks.sh <rococo-asset-hub|westend> <command> [args...]
 # Installs the pinned npm packages (package-lock.json) when needed, writes the runtime's raw
-# genesis, starts Chopsticks on a free loopback port (real signature checks, manual block
-# building), exports EV_CHOPSTICKS_URL=ws://127.0.0.1:PORT for the command, and stops Chopsticks
-# when the command ends. Exit code: the command's; 77 (skipped) if Node.js >= 20 is missing.
+# genesis, starts Chopsticks on a free loopback port (real signature checks; blocks built on
+# dev_newBlock, or for each transaction with EV_CHOPSTICKS_BLOCK_MODE=Instant), exports
+# EV_CHOPSTICKS_URL=ws://127.0.0.1:PORT (and EV_CHOPSTICKS_HTTP_URL) for the command, and stops
+# Chopsticks when the command ends. Exit code: the command's; 77 (skipped) if Node.js >= 20 is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 runtime="${1:?runtime: rococo-asset-hub or westend}"
@@ -44,12 +45,16 @@ case "$runtime" in
   *) echo "unknown runtime '$runtime'" >&2; exit 2 ;;
 esac
 
+case "${EV_CHOPSTICKS_BLOCK_MODE:-Manual}" in
+  Manual | Instant | Batch) ;;
+  *) echo "EV_CHOPSTICKS_BLOCK_MODE must be Manual, Instant or Batch" >&2; exit 2 ;;
+esac
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 cat >"$work/chopsticks.yml" <<YML
 genesis: $work/genesis.json
 host: 127.0.0.1
 port: $port
-build-block-mode: Manual
+build-block-mode: ${EV_CHOPSTICKS_BLOCK_MODE:-Manual}
 mock-signature-host: false
 YML
 

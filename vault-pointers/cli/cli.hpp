@@ -56,5 +56,6 @@ struct Command {
 void register_key_commands(std::vector<Command>& out);
 void register_codec_commands(std::vector<Command>& out);
 void register_store_commands(std::vector<Command>& out);
+void register_chain_commands(std::vector<Command>& out);
 
 }  // namespace ev::cli

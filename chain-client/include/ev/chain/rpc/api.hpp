@@ -40,10 +40,10 @@ struct Block {
   std::vector<Bytes> extrinsics;  // each one SCALE-encoded (with its length prefix)
 };
 
-struct RuntimeApi {
+struct RuntimeApiVersion {
   H64 id{};  // blake2_64 of the API name
   std::uint32_t version = 0;
-  bool operator==(const RuntimeApi&) const = default;
+  bool operator==(const RuntimeApiVersion&) const = default;
 };
 
 struct RuntimeVersion {
@@ -54,7 +54,7 @@ struct RuntimeVersion {
   std::uint32_t impl_version = 0;
   std::uint32_t transaction_version = 0;
   std::optional<std::uint8_t> state_version;  // absent from older runtimes
-  std::vector<RuntimeApi> apis;
+  std::vector<RuntimeApiVersion> apis;
 };
 
 struct StorageChange {
