@@ -1,0 +1,132 @@
+// epochvault-devnode: a single-node development chain (docs/devnode.md).
+//
+//   epochvault-devnode [--rpc-port N] [--rpc-external] [--base-path DIR | --tmp] [--dev]
+//                      [--block-time MS]
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "ev/chain/keys.hpp"
+#include "ev/devnode/node.hpp"
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: epochvault-devnode [--rpc-port N (default 9944, 0 = any free port)]\n"
+               "                          [--rpc-external] [--base-path DIR | --tmp] [--dev]\n"
+               "                          [--block-time MS (default: a block per transaction)]\n");
+}
+
+bool parse_u32(std::string_view s, std::uint32_t max, std::uint32_t& out) {
+  if (s.empty() || s.size() > 10) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v > max) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ev::devnode::NodeConfig cfg;
+  bool tmp = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    const auto next = [&]() -> std::string_view {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", argv[i]);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    std::uint32_t v = 0;
+    if (a == "--rpc-port") {
+      if (!parse_u32(next(), 65535, v)) {
+        std::fprintf(stderr, "--rpc-port: expected 0..65535\n");
+        return 2;
+      }
+      cfg.rpc.port = static_cast<std::uint16_t>(v);
+    } else if (a == "--rpc-external") {
+      cfg.rpc.host = "0.0.0.0";
+    } else if (a == "--base-path") {
+      cfg.base_path = std::string(next());
+    } else if (a == "--tmp") {
+      tmp = true;
+    } else if (a == "--dev") {
+      cfg.dev = true;
+    } else if (a == "--block-time") {
+      if (!parse_u32(next(), 3'600'000, v) || v == 0) {
+        std::fprintf(stderr, "--block-time: expected 1..3600000 milliseconds\n");
+        return 2;
+      }
+      cfg.block_time_ms = v;
+    } else if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", argv[i]);
+      usage();
+      return 2;
+    }
+  }
+  if (tmp && cfg.base_path) {
+    std::fprintf(stderr, "--tmp and --base-path exclude each other\n");
+    return 2;
+  }
+  // --tmp (and no --base-path): an in-memory chain, gone at exit.
+
+  // Block the stop signals in every thread; this thread waits for them with sigwait().
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &sigs, nullptr) != 0) {
+    std::fprintf(stderr, "pthread_sigmask failed\n");
+    return 1;
+  }
+
+  auto node = ev::devnode::Node::open(cfg);
+  if (!node) {
+    std::fprintf(stderr, "cannot open the chain: %s\n", node.error().to_string().c_str());
+    return 1;
+  }
+  if (cfg.dev) {
+    auto accounts = ev::devnode::dev_accounts();
+    if (!accounts) {
+      std::fprintf(stderr, "%s\n", accounts.error().to_string().c_str());
+      return 1;
+    }
+    std::printf("dev accounts (secret URI, scheme, SS58 address):\n");
+    for (const auto& acc : *accounts) {
+      std::printf("  %-9s %-7s %s\n", acc.suri.c_str(),
+                  acc.scheme == ev::chain::Scheme::Ed25519 ? "ed25519" : "ecdsa", acc.ss58.c_str());
+    }
+    std::printf("sudo: //Alice (ecdsa)\n");
+  }
+  std::printf("genesis: %s\n", ev::to_hex((*node)->genesis_hash()).c_str());
+  std::printf("best: #%u\n", (*node)->best().number);
+  auto port = (*node)->start();
+  if (!port) {
+    std::fprintf(stderr, "cannot start: %s\n", port.error().to_string().c_str());
+    return 1;
+  }
+  std::printf("rpc: ws://%s:%u\n", cfg.rpc.host == "0.0.0.0" ? "0.0.0.0" : "127.0.0.1", *port);
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::printf("stopping (signal %d)\n", sig);
+  std::fflush(stdout);
+  (*node)->stop();
+  return 0;
+}

@@ -1,0 +1,67 @@
+// Internal state of ev::devnode::Node (shared by node.cpp and node_rpc.cpp).
+#pragma once
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ev/devnode/node.hpp"
+
+namespace ev::devnode {
+
+struct StorageSubscription {
+  SubscriptionSink sink;
+  std::vector<Bytes> keys;  // empty: every change
+};
+
+struct Node::Impl {
+  NodeConfig config;
+  std::shared_ptr<const Runtime> runtime;
+  std::unique_ptr<ChainStore> store;
+  ByteArray<32> genesis{};
+
+  mutable std::mutex mu;  // everything below
+  mutable std::condition_variable block_cv;
+  std::condition_variable producer_cv;
+  bool stopping = false;
+  std::thread producer;
+  BlockRef best;
+
+  // Pool: ready in submission order (per sender in nonce order), future keyed by (who, nonce).
+  std::deque<CheckedExtrinsic> ready;
+  std::set<std::pair<ByteArray<32>, std::uint64_t>> ready_by_key;
+  std::map<std::pair<ByteArray<32>, std::uint64_t>, CheckedExtrinsic> future;
+  std::set<ByteArray<32>> known;  // hashes in the pool
+  std::map<ByteArray<32>, TxWatcher> watchers;
+  std::vector<std::pair<TxWatcher, nlohmann::json>> pending_notes;  // sent outside the lock
+
+  std::vector<SubscriptionSink> new_heads;
+  std::vector<SubscriptionSink> finalized_heads;
+  std::vector<SubscriptionSink> all_heads;
+  std::vector<StorageSubscription> storage_subs;
+
+  std::unique_ptr<RpcServer> server;
+
+  [[nodiscard]] StateReader reader_at(std::uint32_t at) const;
+  [[nodiscard]] std::uint32_t next_index_locked(const ByteArray<32>& who) const;
+  void notify_tx(const ByteArray<32>& hash, nlohmann::json status);
+  [[nodiscard]] SubmitOutcome submit_locked(ByteSpan encoded, TxWatcher watcher);
+  void promote(const ByteArray<32>& who);
+  [[nodiscard]] Result<std::optional<BlockRef>> seal_locked(bool allow_empty);
+  void flush_notifications();
+  void produce_loop(Node& node);
+  // Sends the new block to head and storage subscribers (under mu).
+  void announce_block(const Header& h, const BlockRecord& rec);
+};
+
+// Registers the node's JSON-RPC methods on `server` (node_rpc.cpp).
+[[nodiscard]] Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server);
+
+}  // namespace ev::devnode

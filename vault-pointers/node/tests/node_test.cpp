@@ -1,0 +1,372 @@
+#include "ev/devnode/node.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "ev/chain/events.hpp"
+#include "ev/chain/extrinsic.hpp"
+#include "ev/chain/hash.hpp"
+#include "ev/chain/keys.hpp"
+#include "ev/chain/metadata_builder.hpp"
+#include "ev/chain/rpc/client.hpp"
+#include "ev/chain/rpc/errors.hpp"
+#include "ev/vault/calls.hpp"
+#include "test_support.hpp"
+
+using namespace ev;
+using namespace ev::devnode;
+using nlohmann::json;
+
+namespace {
+
+struct Harness {
+  std::unique_ptr<Node> node;
+  std::unique_ptr<chain::RpcClient> rpc;
+  chain::Metadata md;
+
+  explicit Harness(NodeConfig cfg = {}) {
+    cfg.dev = true;
+    cfg.rpc.port = 0;
+    auto n = Node::open(std::move(cfg));
+    REQUIRE(n.ok());
+    node = std::move(n).value();
+    auto port = node->start();
+    REQUIRE(port.ok());
+    auto c = chain::connect("ws://127.0.0.1:" + std::to_string(*port));
+    REQUIRE(c.ok());
+    rpc = std::move(c).value();
+    auto raw = rpc->call("state_getMetadata", "[]");
+    REQUIRE(raw.ok());
+    auto bytes = from_hex(raw->get<std::string>());
+    REQUIRE(bytes.ok());
+    auto m = chain::decode_metadata(*bytes);
+    REQUIRE(m.ok());
+    md = std::move(m).value();
+  }
+
+  chain::ChainIdentity identity() const {
+    return {node->runtime().version().spec_version, node->runtime().version().transaction_version,
+            node->genesis_hash()};
+  }
+
+  Bytes sign(const chain::KeyPair& key, ByteSpan call, std::uint64_t nonce, bool mortal = false) {
+    chain::TxOptions o;
+    o.nonce = nonce;
+    o.immortal = !mortal;
+    if (mortal) {
+      const auto best = node->best();
+      o.period = 64;
+      o.birth_number = best.number;
+      o.birth_hash = best.hash;
+    }
+    auto xt = node->runtime().format().build_signed(key, call, identity(), o);
+    REQUIRE(xt.ok());
+    return std::move(xt).value();
+  }
+
+  Result<json> submit(ByteSpan xt) {
+    return rpc->call("author_submitExtrinsic", "[\"" + to_hex(xt) + "\"]");
+  }
+
+  // Submits, waits for the block that includes it and returns that block's events.
+  std::vector<chain::EventRecord> include(ByteSpan xt) {
+    const auto before = node->best().number;
+    auto r = submit(xt);
+    REQUIRE(r.ok());
+    REQUIRE(node->wait_for_block(before + 1, 10'000));
+    return events();
+  }
+
+  std::vector<chain::EventRecord> events() {
+    auto raw = rpc->call("state_getStorage", "[\"" + to_hex(keys::system_events()) + "\"]");
+    REQUIRE(raw.ok());
+    if (raw->is_null()) return {};
+    auto b = from_hex(raw->get<std::string>());
+    REQUIRE(b.ok());
+    auto ev = chain::decode_events(md, *b);
+    REQUIRE(ev.ok());
+    return std::move(ev).value();
+  }
+
+  Bytes call(const vault::Call& c) {
+    auto b = vault::encode_runtime_call(md, c);
+    REQUIRE(b.ok());
+    return std::move(b).value();
+  }
+};
+
+chain::KeyPair key(chain::Scheme s, const char* suri) {
+  auto k = chain::from_suri(s, suri);
+  REQUIRE(k.ok());
+  return std::move(k).value();
+}
+
+Bytes remark_with_event(std::string_view text) {
+  scale::Encoder e;
+  e.u8(kSystemIndex).u8(7).string(text);
+  return e.take();
+}
+
+Bytes sudo(ByteSpan inner) {
+  Bytes b{kSudoIndex, 0};
+  append(b, inner);
+  return b;
+}
+
+bool has_event(const std::vector<chain::EventRecord>& evs, std::string_view pallet,
+               std::string_view name) {
+  for (const auto& e : evs) {
+    if (e.pallet == pallet && e.name == name) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> failure(const chain::Metadata& md,
+                                   const std::vector<chain::EventRecord>& evs) {
+  for (const auto& e : evs) {
+    if (e.pallet == "System" && e.name == "ExtrinsicFailed") {
+      auto d = chain::describe_dispatch_error(md, e.value["dispatch_error"]);
+      return d.ok() ? *d : std::string("?");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<chain::RpcErrorInfo> rpc_error(const Result<json>& r) {
+  if (r.ok()) return std::nullopt;
+  return chain::rpc_error_info(r.error());
+}
+
+}  // namespace
+
+TEST_CASE("node: ed25519 and ecdsa signed remark_with_event are included with Remarked", "[node]") {
+  Harness h;
+  for (auto scheme : {chain::Scheme::Ed25519, chain::Scheme::Ecdsa}) {
+    const auto bob = key(scheme, "//Bob");
+    const auto evs = h.include(h.sign(bob, remark_with_event("hello"), 0, true));
+    CHECK(has_event(evs, "System", "Remarked"));
+    CHECK(has_event(evs, "System", "ExtrinsicSuccess"));
+    CHECK(h.node->next_index(bob.account_id()) == 1);
+  }
+  auto next =
+      h.rpc->call("system_accountNextIndex",
+                  "[\"" + to_hex(key(chain::Scheme::Ed25519, "//Bob").account_id()) + "\"]");
+  REQUIRE(next.ok());
+  CHECK(*next == 1);
+  auto head = h.rpc->call("chain_getHeader", "[]");
+  REQUIRE(head.ok());
+  CHECK((*head)["number"] == "0x2");
+  auto block = h.rpc->call("chain_getBlock", "[]");
+  REQUIRE(block.ok());
+  CHECK((*block)["block"]["extrinsics"].size() == 1);
+}
+
+TEST_CASE("node: stale nonce is rejected with 1010 outdated, bad signature with bad proof",
+          "[node]") {
+  Harness h;
+  const auto alice = key(chain::Scheme::Ed25519, "//Alice");
+  h.include(h.sign(alice, remark_with_event("a"), 0));
+  auto stale = h.submit(h.sign(alice, remark_with_event("b"), 0));
+  auto info = rpc_error(stale);
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1010);
+  CHECK(info->message == "Invalid Transaction");
+  CHECK(info->data == json("Transaction is outdated"));
+
+  Bytes bad = h.sign(alice, remark_with_event("c"), 1);
+  bad[bad.size() - 1] ^= 1;  // change the call after signing
+  info = rpc_error(h.submit(bad));
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1010);
+  CHECK(info->data == json("Transaction has a bad signature"));
+
+  Bytes sr = h.sign(alice, remark_with_event("d"), 1);
+  // compact(len) (1 or 2 bytes here) ++ 0x84 ++ MultiAddress::Id ++ account ++ signature tag
+  const std::size_t tag_at = ((sr[0] & 3) == 1 ? 2u : 1u) + 1 + 1 + 32;
+  REQUIRE(sr[tag_at] == 0x00);  // Ed25519
+  sr[tag_at] = 0x01;            // the same bytes claimed as Sr25519
+  info = rpc_error(h.submit(sr));
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1010);
+  CHECK(info->data == json("Transaction has a bad signature"));
+
+  info = rpc_error(h.submit(Bytes{0x08, 0x84, 0x00}));
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1000);
+}
+
+TEST_CASE("node: a future nonce is held in the pool and included once the gap fills", "[node]") {
+  Harness h;
+  const auto dave = key(chain::Scheme::Ecdsa, "//Dave");
+  auto r = h.submit(h.sign(dave, remark_with_event("second"), 1));
+  REQUIRE(r.ok());
+  CHECK(h.node->pool_size().second == 1);
+  CHECK(h.node->best().number == 0);
+  h.include(h.sign(dave, remark_with_event("first"), 0));
+  // The gap filled: both transactions went into block 1, in nonce order.
+  auto block = h.rpc->call("chain_getBlock", "[]");
+  REQUIRE(block.ok());
+  CHECK((*block)["block"]["extrinsics"].size() == 2);
+  CHECK(h.node->best().number == 1);
+  CHECK(h.node->next_index(dave.account_id()) == 2);
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+}
+
+TEST_CASE("node: vault calls through sudo, a worker and a failing call with its module error",
+          "[node]") {
+  Harness h;
+  const auto alice = key(chain::Scheme::Ecdsa, "//Alice");  // sudo
+  const auto worker = key(chain::Scheme::Ed25519, "//Charlie");
+  const auto wallet = key(chain::Scheme::Ed25519, "//Eve");
+  auto m = vault::Measurement::from(std::string_view("mrenclave-1"));
+  REQUIRE(m.ok());
+
+  // Without the approval the worker cannot register.
+  auto evs =
+      h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, {1}}), 0));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.MeasurementNotApproved"));
+
+  // Root only: a signed approve fails with BadOrigin.
+  evs = h.include(h.sign(wallet, h.call(vault::ApproveMeasurement{*m, vault::Role::Serve}), 0));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("BadOrigin"));
+
+  evs =
+      h.include(h.sign(alice, sudo(h.call(vault::ApproveMeasurement{*m, vault::Role::Serve})), 0));
+  CHECK(has_event(evs, "VaultPointers", "MeasurementApproved"));
+  CHECK(has_event(evs, "Sudo", "Sudid"));
+
+  evs = h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, {1}}), 1));
+  CHECK(has_event(evs, "VaultPointers", "WorkerRegistered"));
+
+  auto dek = vault::WrappedDek::from(std::string_view("wrapped"));
+  REQUIRE(dek.ok());
+  evs = h.include(h.sign(worker, h.call(vault::OpenEpoch{wallet.account_id(), *dek}), 2));
+  CHECK(has_event(evs, "VaultPointers", "EpochRotated"));
+
+  auto svc = vault::ServiceName::from(std::string_view("mail"));
+  REQUIRE(svc.ok());
+  vault::RegisterBlob blob{wallet.account_id(), {}, *svc, wallet.account_id(), 1, {}, 10};
+  blob.blob_id[0] = 1;
+  evs = h.include(h.sign(worker, h.call(blob), 3));
+  CHECK(has_event(evs, "VaultPointers", "BlobWritten"));
+  evs = h.include(h.sign(worker, h.call(blob), 4));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.BlobExists"));
+  CHECK(h.node->next_index(worker.account_id()) == 5);  // failed calls still use their nonce
+
+  // Sudo by a non-sudo account: RequireSudo.
+  evs = h.include(
+      h.sign(wallet, sudo(h.call(vault::ApproveMeasurement{*m, vault::Role::Rotate})), 1));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("Sudo.RequireSudo"));
+}
+
+TEST_CASE("node: batch_all is all-or-nothing", "[node]") {
+  Harness h;
+  const auto alice = key(chain::Scheme::Ecdsa, "//Alice");
+  auto m = vault::Measurement::from(std::string_view("m2"));
+  REQUIRE(m.ok());
+  const Bytes approve = h.call(vault::ApproveMeasurement{*m, vault::Role::Serve});
+  const Bytes revoke_missing = h.call(
+      vault::RevokeMeasurement{*vault::Measurement::from(std::string_view("never-approved"))});
+  scale::Encoder batch;
+  batch.u8(kUtilityIndex).u8(2).compact(2).raw(approve).raw(revoke_missing);
+  // A signed batch with Root-only calls fails at the first item: nothing is written.
+  auto evs = h.include(h.sign(alice, batch.data(), 0));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("BadOrigin"));
+  CHECK(!has_event(evs, "Utility", "ItemCompleted"));
+  scale::Encoder ok_batch;
+  ok_batch.u8(kUtilityIndex)
+      .u8(2)
+      .compact(2)
+      .raw(remark_with_event("x"))
+      .raw(remark_with_event("y"));
+  evs = h.include(h.sign(alice, ok_batch.data(), 1));
+  CHECK(has_event(evs, "Utility", "BatchCompleted"));
+}
+
+TEST_CASE("node: restart with a base path keeps blocks, state and nonces", "[node]") {
+  test::TempDir dir;
+  ByteArray<32> head{};
+  const auto bob = key(chain::Scheme::Ed25519, "//Bob");
+  {
+    NodeConfig cfg;
+    cfg.base_path = dir.path().string();
+    Harness h(cfg);
+    h.include(h.sign(bob, remark_with_event("persist"), 0));
+    head = h.node->best().hash;
+    h.node->stop();
+  }
+  NodeConfig cfg;
+  cfg.base_path = dir.path().string();
+  Harness h(cfg);
+  CHECK(h.node->best().number == 1);
+  CHECK(h.node->best().hash == head);
+  CHECK(h.node->next_index(bob.account_id()) == 1);
+  const auto evs = h.include(h.sign(bob, remark_with_event("again"), 1));
+  CHECK(has_event(evs, "System", "ExtrinsicSuccess"));
+  CHECK(h.node->best().number == 2);
+}
+
+TEST_CASE("node: RPC answers chain, properties, runtime version and state_call", "[node]") {
+  Harness h;
+  CHECK(*h.rpc->call("system_chain", "[]") == "Epochvault Development");
+  auto props = h.rpc->call("system_properties", "[]");
+  REQUIRE(props.ok());
+  CHECK((*props)["ss58Format"] == 42);
+  CHECK((*props)["tokenSymbol"] == "UNIT");
+  auto ver = h.rpc->call("state_getRuntimeVersion", "[]");
+  REQUIRE(ver.ok());
+  CHECK((*ver)["specName"] == "epochvault-dev");
+  auto genesis = h.rpc->call("chain_getBlockHash", "[0]");
+  REQUIRE(genesis.ok());
+  CHECK(*genesis == to_hex(h.node->genesis_hash()));
+  auto md15 = h.rpc->call("state_call", "[\"Metadata_metadata_at_version\", \"0x0f000000\"]");
+  REQUIRE(md15.ok());
+  CHECK(*from_hex(md15->get<std::string>()) ==
+        chain::opaque_metadata_some(h.node->runtime().metadata_v15()));
+  const auto alice = key(chain::Scheme::Ed25519, "//Alice");
+  auto nonce = h.rpc->call(
+      "state_call", "[\"AccountNonceApi_account_nonce\", \"" + to_hex(alice.account_id()) + "\"]");
+  REQUIRE(nonce.ok());
+  CHECK(*nonce == "0x00000000");
+  auto methods = h.rpc->call("rpc_methods", "[]");
+  REQUIRE(methods.ok());
+  CHECK((*methods)["methods"].size() > 20);
+}
+
+TEST_CASE("node: submitAndWatch reports ready, inBlock and finalized; new heads are announced",
+          "[node]") {
+  Harness h;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<json> statuses;
+  std::vector<json> heads;
+  auto heads_sub = h.rpc->subscribe("chain_subscribeNewHeads", "[]", "chain_unsubscribeNewHeads",
+                                    [&](Result<json> r) {
+                                      if (!r.ok()) return;
+                                      std::lock_guard lock(mu);
+                                      heads.push_back(*r);
+                                      cv.notify_all();
+                                    });
+  REQUIRE(heads_sub.ok());
+  const auto eve = key(chain::Scheme::Ecdsa, "//Eve");
+  const Bytes xt = h.sign(eve, remark_with_event("watched"), 0);
+  auto watch = h.rpc->subscribe("author_submitAndWatchExtrinsic", "[\"" + to_hex(xt) + "\"]",
+                                "author_unwatchExtrinsic", [&](Result<json> r) {
+                                  if (!r.ok()) return;
+                                  std::lock_guard lock(mu);
+                                  statuses.push_back(*r);
+                                  cv.notify_all();
+                                });
+  REQUIRE(watch.ok());
+  std::unique_lock lock(mu);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(10),
+                      [&] { return statuses.size() >= 3 && heads.size() >= 2; }));
+  CHECK(statuses[0] == "ready");
+  CHECK(statuses[1].contains("inBlock"));
+  CHECK(statuses[2]["finalized"] == to_hex(h.node->best().hash));
+  CHECK(heads[0]["number"] == "0x0");  // the current head first
+  CHECK(heads[1]["number"] == "0x1");
+}
