@@ -12,7 +12,8 @@ void print_help(const std::vector<ev::cli::Command>& commands) {
       "epochvault - credentials encrypted off-chain under per-epoch keys, anchored on a "
       "Substrate chain\n\nUsage: epochvault <group> <command> [args] [options]\n\nCommands:\n");
   for (const auto& c : commands) {
-    std::printf("  %-22s %s\n", (c.group + " " + c.name).c_str(), c.summary.c_str());
+    const std::string full = c.name.empty() ? c.group : c.group + " " + c.name;
+    std::printf("  %-22s %s\n", full.c_str(), c.summary.c_str());
   }
   std::printf("\nRun 'epochvault <group> <command> --help' for a command's usage.\n");
 }
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   ev::cli::register_store_commands(commands);
   ev::cli::register_chain_commands(commands);
   ev::cli::register_mirror_commands(commands);
+  ev::cli::register_dev_commands(commands);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -33,8 +35,10 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   for (const auto& c : commands) {
-    if (args.size() < 2 || c.group != args[0] || c.name != args[1]) continue;
-    std::vector<std::string> rest(args.begin() + 2, args.end());
+    // A group without sub-commands ("dev") is one word.
+    const std::size_t words = c.name.empty() ? 1 : 2;
+    if (args.size() < words || c.group != args[0] || (words == 2 && c.name != args[1])) continue;
+    std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(words), args.end());
     for (const auto& a : rest) {
       if (a == "--help" || a == "-h") {
         std::printf("Usage: %s\n", c.usage.c_str());
