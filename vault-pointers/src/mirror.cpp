@@ -81,7 +81,6 @@ constexpr ItemTable kItems[] = {
     {item::kApprovedMeasurements, "approved_measurements"},
 };
 
-
 // A prepared statement, finalised on destruction.
 class Stmt {
  public:
