@@ -3,6 +3,7 @@
 // resumes after a reopen and equals a mirror rebuilt from genesis.
 // Run under tests/interop/with-devnode.sh, which exports EV_DEVNODE_URL; without it the test is
 // skipped (exit 77).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -65,8 +66,10 @@ struct Chain {
   // Sudo.sudo(inner), both indices looked up by name.
   Bytes sudo(ByteSpan inner) {
     const auto info = must(client->metadata()->call("Sudo", "sudo"));
-    Bytes b{info.pallet_index, info.call_index};
-    b.insert(b.end(), inner.begin(), inner.end());
+    Bytes b(2 + inner.size());
+    b[0] = info.pallet_index;
+    b[1] = info.call_index;
+    std::copy(inner.begin(), inner.end(), b.begin() + 2);
     return b;
   }
   // Submits, waits for finality and requires success and `pallet.event` among the events.
