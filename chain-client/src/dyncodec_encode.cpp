@@ -407,6 +407,8 @@ Result<void> Writer::encode_call_into(const Metadata& md, std::string_view palle
   }
   for (std::size_t i = 0; i < fs.size(); ++i) {
     const std::string name = arg_name(fs[i], i);
+    std::string context = where;
+    context.append(": argument ").append(name);
     const Json* a = nullptr;
     if (args.is_array()) {
       a = &args[i];
@@ -414,11 +416,11 @@ Result<void> Writer::encode_call_into(const Metadata& md, std::string_view palle
       a = &*it;
     }
     if (a == nullptr) {
-      return make_error(DynCodecErrc::MissingField, where + ": argument " + name + ": not given");
+      return make_error(DynCodecErrc::MissingField, context + ": not given");
     }
     Path path;
     Writer w(md, out, path, depth);
-    EV_TRY_CTX(where + ": argument " + name, w.value(fs[i].type, *a));
+    EV_TRY_CTX(context, w.value(fs[i].type, *a));
   }
   return ok();
 }

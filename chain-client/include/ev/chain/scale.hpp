@@ -390,24 +390,36 @@ std::string_view type_name() {
 
 }  // namespace detail
 
+namespace detail {
+// True when v is a value of T (kept out of line of the expressions below so that each
+// instantiation reads the same; for wide T it is constant-true).
+template <class T>
+constexpr bool fits(u128 v) {
+  return v <= max_of<T>();
+}
+}  // namespace detail
+
 template <class T>
 [[gnu::always_inline]] inline bool Decoder::try_compact(T& out) {
   static_assert(detail::CompactInt<T>, "try_compact<T>: T must be an unsigned integer or u128");
-  constexpr u128 kMax = detail::max_of<T>();
+  // Big-integer mode handled here: at most 8 bytes, and no more than T holds.
+  constexpr std::size_t kMaxBig = sizeof(T) < 8 ? sizeof(T) : 8;
   const std::size_t left = remaining();
   if (left == 0) return false;
   const std::uint8_t* p = in_.data() + pos_;
   const std::uint8_t b0 = p[0];
   switch (b0 & 3) {
-    case 0:
-      if (static_cast<u128>(b0 >> 2) > kMax) return false;
-      out = static_cast<T>(b0 >> 2);
+    case 0: {
+      const std::uint32_t v = b0 >> 2;
+      if (!detail::fits<T>(v)) return false;
+      out = static_cast<T>(v);
       pos_ += 1;
       return true;
+    }
     case 1: {
       if (left < 2) return false;
       const std::uint32_t v = (b0 | (std::uint32_t{p[1]} << 8)) >> 2;
-      if (v <= 63 || v > kMax) return false;
+      if (v < 64 || !detail::fits<T>(v)) return false;
       out = static_cast<T>(v);
       pos_ += 2;
       return true;
@@ -417,17 +429,17 @@ template <class T>
       std::uint32_t x;
       std::memcpy(&x, p, 4);
       const std::uint32_t v = x >> 2;
-      if (v <= 16383 || v > kMax) return false;
+      if (v < 16384 || !detail::fits<T>(v)) return false;
       out = static_cast<T>(v);
       pos_ += 4;
       return true;
     }
     default: {
       const std::size_t n = (b0 >> 2) + 4u;
-      if (n > 8 || n > sizeof(T) || left <= n || p[n] == 0) return false;
+      if (n > kMaxBig || left <= n || p[n] == 0) return false;
       std::uint64_t v = 0;
       std::memcpy(&v, p + 1, n);
-      if (v <= (std::uint64_t{1} << 30) - 1 || v > kMax) return false;
+      if (v < (std::uint64_t{1} << 30) || !detail::fits<T>(v)) return false;
       out = static_cast<T>(v);
       pos_ += n + 1;
       return true;
