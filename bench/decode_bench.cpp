@@ -29,9 +29,14 @@ std::filesystem::path vectors_dir() {
 }
 
 std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
+  std::ifstream in(p, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot read " + p.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string out(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(out.data(), static_cast<std::streamsize>(out.size()))) {
+    throw std::runtime_error("cannot read " + p.string());
+  }
+  return out;
 }
 
 const std::string& metadata_bytes() {
