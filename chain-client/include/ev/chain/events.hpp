@@ -28,6 +28,9 @@
 
 namespace ev::chain {
 
+// nlohmann::json members make the implicit special members potentially throwing (only on
+// allocation failure), which bugprone-exception-escape reports.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct EventRecord {
   enum class Phase : std::uint8_t { ApplyExtrinsic, Finalization, Initialization };
   Phase phase = Phase::Initialization;
