@@ -106,7 +106,7 @@ std::size_t plaintext_bound(ByteSpan object) {
 // A memory-locked scratch buffer per thread, for reencrypt's plaintext; wiped after each use.
 SecretBytes& scratch(std::size_t n) {
   thread_local SecretBytes buf;
-  if (buf.size() < n) buf = SecretBytes(std::max<std::size_t>(n, 64 * 1024));
+  if (buf.size() < n) buf = SecretBytes(std::max<std::size_t>(n, std::size_t{64} * 1024));
   return buf;
 }
 

@@ -35,7 +35,7 @@ Result<Bytes> read_all(const std::filesystem::path& p) {
     }
     if (n == 0) break;
     out.insert(out.end(), buf, buf + n);
-    if (out.size() > 1024 * 1024) {
+    if (out.size() > std::size_t{1024} * 1024) {
       ::close(fd);
       return make_error(Errc::Malformed, p.string() + " is larger than 1 MiB");
     }

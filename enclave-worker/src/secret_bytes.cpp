@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -20,7 +21,7 @@ SecretBytes::SecretBytes(std::size_t n) {
 
 SecretBytes SecretBytes::copy_of(ByteSpan src) {
   SecretBytes s(src.size());
-  for (std::size_t i = 0; i < src.size(); ++i) s.data_[i] = src[i];
+  if (!src.empty()) std::copy(src.begin(), src.end(), s.data_);
   return s;
 }
 

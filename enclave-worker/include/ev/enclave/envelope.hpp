@@ -32,7 +32,7 @@ inline constexpr std::size_t kEnvelopeNonceSize = 12;
 inline constexpr std::size_t kEnvelopeTagSize = 16;
 inline constexpr std::size_t kEnvelopeOverhead = kEnvelopeHeaderSize + kEnvelopeTagSize;  // 46
 // Largest credential accepted (plaintext bytes).
-inline constexpr std::size_t kMaxCredentialSize = 1024 * 1024;
+inline constexpr std::size_t kMaxCredentialSize = std::size_t{1024} * 1024;
 // Bound on messages per DEK with random 96-bit nonces (collision probability <= 2^-33).
 inline constexpr std::uint64_t kMaxMessagesPerDek = std::uint64_t{1} << 32;
 inline constexpr std::size_t kMaxServiceSize = 64;

@@ -17,7 +17,7 @@ inline constexpr std::size_t kSealTagSize = 16;
 inline constexpr std::size_t kSealHeaderSize =
     4 + 1 + 1 + kMeasurementSize + 4 + kSealSaltSize + kSealNonceSize;  // 86
 // Largest plaintext a sealed blob may carry (sealed data are keys, not bulk data).
-inline constexpr std::size_t kMaxSealedPlaintext = 64 * 1024;
+inline constexpr std::size_t kMaxSealedPlaintext = std::size_t{64} * 1024;
 
 // A parsed sealed blob; spans point into the parsed input.
 struct SealedBlobView {
