@@ -172,16 +172,13 @@ std::vector<std::pair<std::string_view, Bytes>> touched(const Event& ev) {
         } else if constexpr (std::is_same_v<T, AgentAuthorized> ||
                              std::is_same_v<T, AgentRevoked>) {
           out.emplace_back(item::kAgents, agents_key(e.wallet, e.agent));
-        } else if constexpr (std::is_same_v<T, BlobWritten>) {
+        } else if constexpr (std::is_same_v<T, BlobWritten> || std::is_same_v<T, BlobRemoved>) {
           out.emplace_back(item::kPointers, pointers_key(e.wallet, e.blob_id));
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.epoch));
         } else if constexpr (std::is_same_v<T, BlobReencrypted>) {
           out.emplace_back(item::kPointers, pointers_key(e.wallet, e.blob_id));
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.from_epoch));
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.to_epoch));
-        } else if constexpr (std::is_same_v<T, BlobRemoved>) {
-          out.emplace_back(item::kPointers, pointers_key(e.wallet, e.blob_id));
-          out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.epoch));
         } else if constexpr (std::is_same_v<T, EpochRotated>) {
           out.emplace_back(item::kEpochs, epochs_key(e.wallet));
           out.emplace_back(item::kEpochDeks, epoch_deks_key(e.wallet, e.to_epoch));

@@ -264,7 +264,7 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
   }));
   EV_TRY(server.register_subscription(
       "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic", "author_extrinsicUpdate",
-      [n](const json& p, SubscriptionSink sink) -> RpcResult {
+      [n](const json& p, const SubscriptionSink& sink) -> RpcResult {
         auto xt = hex_param(param(p, 0, "extrinsic"), "extrinsic");
         if (!xt) return invalid(xt.error().to_string());
         // The subscription stays open after the final status (the client unsubscribes):
@@ -289,7 +289,8 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
                 &Node::Impl::all_heads}}) {
     auto list = hs.list;
     EV_TRY(server.register_subscription(
-        hs.sub, hs.unsub, hs.note, [n, im, list](const json&, SubscriptionSink sink) -> RpcResult {
+        hs.sub, hs.unsub, hs.note,
+        [n, im, list](const json&, const SubscriptionSink& sink) -> RpcResult {
           std::lock_guard lock(im->mu);
           (void)sink.send(header_json(*n, im->best.number));
           (im->*list).push_back(sink);
@@ -298,7 +299,7 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
   }
   EV_TRY(server.register_subscription(
       "state_subscribeStorage", "state_unsubscribeStorage", "state_storage",
-      [n, im](const json& p, SubscriptionSink sink) -> RpcResult {
+      [n, im](const json& p, const SubscriptionSink& sink) -> RpcResult {
         StorageSubscription sub{sink, {}};
         const json ks = param(p, 0, "keys");
         if (!ks.is_null() && !ks.is_array()) return invalid("keys: expected an array");
@@ -322,12 +323,12 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
         im->storage_subs.push_back(std::move(sub));
         return json();
       }));
-  EV_TRY(server.register_subscription("state_subscribeRuntimeVersion",
-                                      "state_unsubscribeRuntimeVersion", "state_runtimeVersion",
-                                      [&rt](const json&, SubscriptionSink sink) -> RpcResult {
-                                        (void)sink.send(rt.version().to_json());
-                                        return json();
-                                      }));
+  EV_TRY(server.register_subscription(
+      "state_subscribeRuntimeVersion", "state_unsubscribeRuntimeVersion", "state_runtimeVersion",
+      [&rt](const json&, const SubscriptionSink& sink) -> RpcResult {
+        (void)sink.send(rt.version().to_json());
+        return json();
+      }));
   return ok();
 }
 

@@ -152,10 +152,10 @@ class ServerImpl final : public Server {
   }
 
   void install_handlers() {
-    ws_.set_http_handler([this](Hdl h) { on_http(h); });
-    ws_.set_validate_handler([this](Hdl h) { return validate(h); });
-    ws_.set_open_handler([this](Hdl h) { on_open(h); });
-    ws_.set_message_handler([this](Hdl h, WsServer::message_ptr msg) {
+    ws_.set_http_handler([this](const Hdl& h) { on_http(h); });
+    ws_.set_validate_handler([this](const Hdl& h) { return validate(h); });
+    ws_.set_open_handler([this](const Hdl& h) { on_open(h); });
+    ws_.set_message_handler([this](const Hdl& h, const WsServer::message_ptr& msg) {
       auto it = ids_.find(h);
       if (it == ids_.end() || stopping_) return;
       handlers_.on_ws_message(it->second, std::move(msg->get_raw_payload()));
@@ -202,7 +202,7 @@ class ServerImpl final : public Server {
     const ConnId id = ++next_id_;
     ids_[h] = id;
     conns_[id] = con;  // a deferred HTTP connection is kept alive by nothing else
-    con->set_termination_handler([this, id, h](ConnPtr) {
+    con->set_termination_handler([this, id, h](const ConnPtr&) {
       ids_.erase(h);
       if (conns_.erase(id) != 0) handlers_.on_close(id);
       if (stopping_ && conns_.empty()) ws_.stop();

@@ -413,7 +413,7 @@ class Dispatcher {
 // DispatchInfo { weight: { ref_time, proof_size }, class: Normal, pays_fee: Yes }.
 Bytes dispatch_info(std::size_t len) {
   scale::Encoder e;
-  e.compact(u128{125'000'000} + len * 1000).compact(u128{len}).u8(0).u8(0);
+  e.compact(u128{125'000'000} + u128{len} * 1000).compact(u128{len}).u8(0).u8(0);
   return e.take();
 }
 

@@ -103,8 +103,9 @@ class RpcResult {
            !std::is_same_v<std::remove_cvref_t<T>, nlohmann::json> &&
            !std::is_same_v<std::remove_cvref_t<T>, RpcError> &&
            !std::is_same_v<std::remove_cvref_t<T>, RpcResult>)
-      RpcResult(
-          T&& value)  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
+      // The constraints exclude RpcResult itself, so copy and move are not hidden.
+      // NOLINTNEXTLINE(google-explicit-constructor,bugprone-forwarding-reference-overload)
+      RpcResult(T&& value)
       : v_(std::in_place_index<0>, std::forward<T>(value)) {}
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
@@ -126,7 +127,9 @@ struct RpcRequestLimits {
   std::size_t max_batch_len = 1024;               // entries of one batch
 };
 
-// One well-formed call.
+// One well-formed call. (nlohmann::json members make the implicit special members
+// potentially throwing, on allocation failure only.)
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct RpcCall {
   nlohmann::json id;          // echoed back (null when the request's "id" is null)
   bool notification = false;  // no "id" member: executed by nobody, answered by nobody
