@@ -1,0 +1,433 @@
+// Mirror ingest: VaultPointers events applied per second by Mirror::sync vs a plain SQLite insert
+// loop writing the same event rows, in the same run. Argument: events per block.
+//
+// The chain is an in-memory ChainSource driven by the pallet's own state transition: a serve
+// worker, a wallet with an authorised agent and an open epoch, then kBlocks blocks of
+// register_blob calls, each block's events (a System event first, as a real block has, then one
+// BlobWritten per call, SCALE fields exactly as on chain) and its storage writes kept per block,
+// so storage reads at any block give the chain's value there.
+//
+// ours: one iteration = Mirror::sync of the next block into a Mirror on a temp file (events
+// decoded, touched entries re-read, event rows and pointer / live-blob rows written in one
+// transaction). After the loop the mirror's event count must equal the events produced.
+// raw: one iteration = BEGIN, one prepared INSERT per event row (the same column values the
+// mirror stores, computed before the loop) into a table with the mirror's events columns and
+// primary key, COMMIT; same journal mode and synchronous setting as the mirror.
+// items/s = VaultPointers events; ours also reports source_us, the wall-clock microseconds per
+// event spent inside the fake ChainSource (not the mirror's own cost).
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ev/chain/events.hpp"
+#include "ev/chain/hash.hpp"
+#include "ev/chain/scale.hpp"
+#include "ev/vault/calls.hpp"
+#include "ev/vault/events.hpp"
+#include "ev/vault/mirror.hpp"
+#include "ev/vault/pallet.hpp"
+#include "ev/vault/state.hpp"
+
+namespace {
+
+namespace vault = ev::vault;
+using ev::Bytes;
+using ev::ByteSpan;
+using ev::chain::H256;
+
+constexpr std::size_t kBlocks = 32;  // iterations per run: one block each
+
+template <class T>
+T must(ev::Result<T> r, const char* what) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "mirror_bench: %s: %s\n", what, r.error().to_string().c_str());
+    std::abort();
+  }
+  return std::move(r).value();
+}
+
+// A folder under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ev-mirror-bench-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      std::perror("mirror_bench: mkdtemp");
+      std::abort();
+    }
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] std::string file(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Forwards to a MemoryState and records every write of the current block.
+class RecordingState final : public vault::StateAccess {
+ public:
+  std::optional<Bytes> get(ByteSpan key) const override { return mem_.get(key); }
+  void put(ByteSpan key, ByteSpan value) override {
+    mem_.put(key, value);
+    changes_[Bytes(key.begin(), key.end())] = Bytes(value.begin(), value.end());
+  }
+  void erase(ByteSpan key) override {
+    mem_.erase(key);
+    changes_[Bytes(key.begin(), key.end())] = std::nullopt;
+  }
+  std::vector<Bytes> keys_with_prefix(ByteSpan prefix) const override {
+    return mem_.keys_with_prefix(prefix);
+  }
+  std::map<Bytes, std::optional<Bytes>> take_changes() { return std::exchange(changes_, {}); }
+
+ private:
+  vault::MemoryState mem_;
+  std::map<Bytes, std::optional<Bytes>> changes_;
+};
+
+// A finalized-only chain kept as storage history (key -> [(block, value)]).
+class BenchChain final : public vault::ChainSource {
+ public:
+  BenchChain() { seal({}); }
+
+  void block(const std::vector<std::pair<vault::Origin, vault::Call>>& calls) {
+    std::vector<vault::Event> events;
+    for (const auto& [origin, call] : calls) {
+      vault::DispatchContext ctx{state_, static_cast<vault::BlockNumber>(blocks_.size()), events};
+      const auto out = must(vault::dispatch(call, origin, ctx), "dispatch");
+      if (!out.ok()) {
+        std::fprintf(stderr, "mirror_bench: %s failed\n",
+                     std::string(vault::call_name(call)).c_str());
+        std::abort();
+      }
+    }
+    seal(events);
+  }
+
+  [[nodiscard]] std::uint64_t head() const { return blocks_.size() - 1; }
+  [[nodiscard]] const std::vector<ev::chain::EventRecord>& records(std::uint64_t n) const {
+    return blocks_[n].events;
+  }
+  [[nodiscard]] const H256& hash(std::uint64_t n) const { return blocks_[n].hash; }
+
+  ev::Result<H256> genesis_hash() override { return blocks_[0].hash; }
+  ev::Result<std::uint64_t> finalized_number() override { return head(); }
+  ev::Result<H256> block_hash(std::uint64_t n) override {
+    if (n >= blocks_.size()) return ev::make_error(vault::MirrorErrc::ChainData, "no such block");
+    return blocks_[n].hash;
+  }
+  ev::Result<std::vector<ev::chain::EventRecord>> events(const H256& h) override {
+    const Timer t(time_in_source_);
+    auto n = number_of(h);
+    if (!n) return ev::make_error(vault::MirrorErrc::ChainData, "unknown block hash");
+    return blocks_[*n].events;
+  }
+  ev::Result<std::optional<Bytes>> storage(ByteSpan key, const H256& h) override {
+    const Timer t(time_in_source_);
+    auto n = number_of(h);
+    if (!n) return ev::make_error(vault::MirrorErrc::ChainData, "unknown block hash");
+    return value_at(Bytes(key.begin(), key.end()), *n);
+  }
+  // Wall-clock time spent answering events() and storage() (the fake's own share of ours).
+  [[nodiscard]] std::chrono::steady_clock::duration time_in_source() const {
+    return time_in_source_;
+  }
+  ev::Result<std::vector<Bytes>> keys(ByteSpan prefix, const H256& h) override {
+    auto n = number_of(h);
+    if (!n) return ev::make_error(vault::MirrorErrc::ChainData, "unknown block hash");
+    std::vector<Bytes> out;
+    for (auto it = history_.lower_bound(Bytes(prefix.begin(), prefix.end()));
+         it != history_.end() && it->first.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), it->first.begin());
+         ++it) {
+      if (value_at(it->first, *n)) out.push_back(it->first);
+    }
+    return out;
+  }
+
+ private:
+  struct Block {
+    H256 hash{};
+    std::vector<ev::chain::EventRecord> events;
+  };
+  class Timer {
+   public:
+    explicit Timer(std::chrono::steady_clock::duration& sum)
+        : sum_(sum), start_(std::chrono::steady_clock::now()) {}
+    ~Timer() { sum_ += std::chrono::steady_clock::now() - start_; }
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+   private:
+    std::chrono::steady_clock::duration& sum_;
+    std::chrono::steady_clock::time_point start_;
+  };
+  using History = std::vector<std::pair<std::uint64_t, std::optional<Bytes>>>;
+
+  std::optional<std::uint64_t> number_of(const H256& h) const {
+    auto it = numbers_.find(h);
+    if (it == numbers_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<Bytes> value_at(const Bytes& key, std::uint64_t n) const {
+    auto it = history_.find(key);
+    if (it == history_.end()) return std::nullopt;
+    std::optional<Bytes> v;
+    for (const auto& [at, value] : it->second) {
+      if (at > n) break;
+      v = value;
+    }
+    return v;
+  }
+
+  // The decoded fields as a client renders them (object by field name).
+  static nlohmann::json value_of(const vault::Event& e) {
+    nlohmann::json v = nlohmann::json::object();
+    if (const auto* w = std::get_if<vault::BlobWritten>(&e)) {
+      v["wallet"] = ev::to_hex(w->wallet);
+      v["blob_id"] = ev::to_hex(w->blob_id);
+      v["service"] = std::string(w->service.view());
+      v["agent"] = ev::to_hex(w->agent);
+      v["epoch"] = w->epoch;
+      v["ciphertext_hash"] = ev::to_hex(w->ciphertext_hash);
+    }
+    return v;
+  }
+
+  void seal(const std::vector<vault::Event>& events) {
+    const std::uint64_t n = blocks_.size();
+    Block b;
+    ev::scale::Encoder seed;
+    seed.raw(ev::as_bytes("mirror-bench")).u64(n);
+    b.hash = ev::chain::blake2_256(seed.data());
+    for (auto& [k, v] : state_.take_changes()) history_[k].emplace_back(n, std::move(v));
+    ev::chain::EventRecord sys;  // skipped by the mirror, present in every real block
+    sys.phase = ev::chain::EventRecord::Phase::ApplyExtrinsic;
+    sys.pallet = "System";
+    sys.name = "ExtrinsicSuccess";
+    sys.value = nlohmann::json::object();
+    b.events.push_back(std::move(sys));
+    std::uint32_t xt = 0;
+    for (const auto& e : events) {
+      ev::chain::EventRecord r;
+      r.phase = ev::chain::EventRecord::Phase::ApplyExtrinsic;
+      r.extrinsic_index = xt++;
+      r.pallet_index = 3;
+      r.pallet = "VaultPointers";
+      r.name = std::string(vault::event_name(e));
+      r.event_index = vault::event_index(e);
+      r.fields = vault::encode_event_fields(e);
+      r.value = value_of(e);
+      b.events.push_back(std::move(r));
+    }
+    numbers_[b.hash] = n;
+    blocks_.push_back(std::move(b));
+  }
+
+  RecordingState state_;
+  std::chrono::steady_clock::duration time_in_source_{};
+  std::vector<Block> blocks_;
+  std::map<H256, std::uint64_t> numbers_;
+  std::map<Bytes, History> history_;
+};
+
+vault::AccountId account(std::uint8_t b) {
+  vault::AccountId a{};
+  a.fill(b);
+  return a;
+}
+
+// Setup blocks 1..4, then kBlocks blocks of `per_block` register_blob calls (distinct blobs).
+struct Scenario {
+  std::unique_ptr<BenchChain> chain = std::make_unique<BenchChain>();
+  std::uint64_t first_timed = 0;  // the first block of the timed part
+  std::size_t per_block = 0;
+};
+
+Scenario scenario(std::size_t per_block) {
+  Scenario s;
+  s.per_block = per_block;
+  const auto wallet = account(1);
+  const auto agent = account(2);
+  const auto serve = account(4);
+  const auto m = must(vault::Measurement::from(std::string_view("serve-measurement")), "m");
+  const auto mail = must(vault::ServiceName::from(std::string_view("mail")), "service");
+  auto& c = *s.chain;
+  c.block({{vault::Origin::root(), vault::ApproveMeasurement{m, vault::Role::Serve}}});
+  c.block({{vault::Origin::signed_by(serve), vault::RegisterWorker{vault::Role::Serve, m, {1}}}});
+  c.block({{vault::Origin::signed_by(wallet),
+            vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail}), "services")}}});
+  c.block({{vault::Origin::signed_by(serve),
+            vault::OpenEpoch{wallet, must(vault::WrappedDek::from(Bytes(60, 7)), "dek")}}});
+  s.first_timed = c.head() + 1;
+  std::uint32_t blob_no = 0;
+  for (std::size_t b = 0; b < kBlocks; ++b) {
+    std::vector<std::pair<vault::Origin, vault::Call>> calls;
+    for (std::size_t i = 0; i < per_block; ++i, ++blob_no) {
+      vault::RegisterBlob rb;
+      rb.wallet = wallet;
+      ev::scale::Encoder id;
+      id.u32(blob_no);
+      rb.blob_id = ev::chain::blake2_128(id.data());
+      rb.service = mail;
+      rb.agent = agent;
+      rb.epoch = 1;
+      rb.ciphertext_hash = ev::chain::blake2_256(rb.blob_id);
+      rb.size = 1000 + blob_no;
+      calls.emplace_back(vault::Origin::signed_by(serve), std::move(rb));
+    }
+    c.block(calls);
+  }
+  return s;
+}
+
+void BM_mirror_ingest_ours(benchmark::State& st) {
+  const auto per_block = static_cast<std::size_t>(st.range(0));
+  Scenario s = scenario(per_block);
+  TempDir dir;
+  auto mirror = must(vault::Mirror::open(dir.file("mirror.db")), "Mirror::open");
+  // The setup blocks are not timed.
+  if (must(mirror->sync(*s.chain, s.first_timed - 1), "setup sync") != s.first_timed) {
+    st.SkipWithError("setup blocks not applied");
+    return;
+  }
+  const std::uint64_t before = must(mirror->event_count(), "event_count");
+  const auto source_before = s.chain->time_in_source();
+  std::uint64_t next = s.first_timed;
+  for (auto _ : st) {
+    if (next > s.chain->head()) {
+      st.SkipWithError("more iterations than blocks");
+      break;
+    }
+    auto applied = mirror->sync(*s.chain, next);
+    if (!applied.ok() || *applied != 1) {
+      st.SkipWithError(applied.ok() ? "no block applied" : applied.error().to_string().c_str());
+      return;
+    }
+    ++next;
+  }
+  const std::uint64_t events = (next - s.first_timed) * per_block;
+  if (must(mirror->event_count(), "event_count") - before != events) {
+    st.SkipWithError("the mirror does not hold every event");
+    return;
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(events));
+  st.counters["source_us"] =
+      std::chrono::duration<double, std::micro>(s.chain->time_in_source() - source_before).count() /
+      static_cast<double>(events);
+}
+
+bool sql(sqlite3* db, const char* text) {
+  return sqlite3_exec(db, text, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+// One event row as the mirror stores it.
+struct Row {
+  std::int64_t block = 0;
+  std::string block_hash;
+  std::int64_t event_index = 0;
+  std::int64_t extrinsic_index = 0;
+  std::string name;
+  std::string wallet;
+  std::string fields;
+};
+
+void BM_mirror_ingest_raw(benchmark::State& st) {
+  const auto per_block = static_cast<std::size_t>(st.range(0));
+  Scenario s = scenario(per_block);
+  std::vector<std::vector<Row>> blocks;
+  for (std::uint64_t n = s.first_timed; n <= s.chain->head(); ++n) {
+    std::vector<Row> rows;
+    const auto& recs = s.chain->records(n);
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      if (recs[i].pallet != "VaultPointers") continue;
+      rows.push_back(Row{static_cast<std::int64_t>(n), ev::to_hex(s.chain->hash(n)),
+                         static_cast<std::int64_t>(i), recs[i].extrinsic_index, recs[i].name,
+                         recs[i].value.value("wallet", std::string()), recs[i].value.dump()});
+    }
+    blocks.push_back(std::move(rows));
+  }
+  TempDir dir;
+  sqlite3* db = nullptr;
+  if (sqlite3_open(dir.file("raw.db").c_str(), &db) != SQLITE_OK ||
+      !sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") ||
+      !sql(db,
+           "CREATE TABLE events (block INTEGER NOT NULL, block_hash TEXT NOT NULL, "
+           "event_index INTEGER NOT NULL, extrinsic_index INTEGER, name TEXT NOT NULL, "
+           "wallet TEXT, fields TEXT NOT NULL, PRIMARY KEY (block, event_index))")) {
+    st.SkipWithError(db != nullptr ? sqlite3_errmsg(db) : "sqlite3_open");
+    sqlite3_close(db);
+    return;
+  }
+  sqlite3_stmt* ins = nullptr;
+  if (sqlite3_prepare_v2(db, "INSERT INTO events VALUES (?,?,?,?,?,?,?)", -1, &ins, nullptr) !=
+      SQLITE_OK) {
+    st.SkipWithError(sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return;
+  }
+  std::size_t next = 0;
+  std::int64_t events = 0;
+  for (auto _ : st) {
+    if (next >= blocks.size()) {
+      st.SkipWithError("more iterations than blocks");
+      break;
+    }
+    bool good = sql(db, "BEGIN IMMEDIATE");
+    for (const Row& r : blocks[next]) {
+      good = good && sqlite3_bind_int64(ins, 1, r.block) == SQLITE_OK &&
+             sqlite3_bind_text(ins, 2, r.block_hash.data(), static_cast<int>(r.block_hash.size()),
+                               SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_int64(ins, 3, r.event_index) == SQLITE_OK &&
+             sqlite3_bind_int64(ins, 4, r.extrinsic_index) == SQLITE_OK &&
+             sqlite3_bind_text(ins, 5, r.name.data(), static_cast<int>(r.name.size()),
+                               SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_text(ins, 6, r.wallet.data(), static_cast<int>(r.wallet.size()),
+                               SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_text(ins, 7, r.fields.data(), static_cast<int>(r.fields.size()),
+                               SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_step(ins) == SQLITE_DONE && sqlite3_reset(ins) == SQLITE_OK;
+      ++events;
+    }
+    good = good && sql(db, "COMMIT");
+    if (!good) {
+      st.SkipWithError(sqlite3_errmsg(db));
+      break;
+    }
+    ++next;
+  }
+  sqlite3_finalize(ins);
+  sqlite3_close(db);
+  st.SetItemsProcessed(events);
+}
+
+}  // namespace
+
+BENCHMARK(BM_mirror_ingest_ours)
+    ->Arg(16)
+    ->Arg(256)
+    ->Iterations(kBlocks)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_mirror_ingest_raw)
+    ->Arg(16)
+    ->Arg(256)
+    ->Iterations(kBlocks)
+    ->Unit(benchmark::kMillisecond);
