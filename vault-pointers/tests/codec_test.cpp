@@ -7,24 +7,17 @@
 #include "ev/vault/calls.hpp"
 #include "ev/vault/events.hpp"
 #include "ev/vault/types.hpp"
+#include "vault_test_helpers.hpp"
 
 using namespace ev;
 using namespace ev::vault;
 
 namespace {
 
-AccountId acct(std::uint8_t b) {
-  AccountId a{};
-  a.fill(b);
-  return a;
-}
-BlobId blob(std::uint8_t b) {
-  BlobId x{};
-  x.fill(b);
-  return x;
-}
-ServiceName svc(std::string_view s) { return ServiceName::from(s).value(); }
-Measurement meas(std::string_view s) { return Measurement::from(s).value(); }
+using test::acct;
+using test::blob;
+using test::meas;
+using test::svc;
 WrappedDek dek(std::size_t n) { return WrappedDek::from(Bytes(n, 0xab)).value(); }
 
 template <class T>

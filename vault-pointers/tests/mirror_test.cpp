@@ -12,6 +12,7 @@
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/state.hpp"
 #include "test_support.hpp"
+#include "vault_test_helpers.hpp"
 
 namespace {
 
@@ -19,11 +20,8 @@ using namespace ev::vault;  // NOLINT(google-build-using-namespace)
 using ev::Bytes;
 using ev::chain::H256;
 
-AccountId account(std::uint8_t b) {
-  AccountId a{};
-  a.fill(b);
-  return a;
-}
+using ev::vault::test::blob;
+AccountId account(std::uint8_t b) { return ev::vault::test::acct(b); }
 
 template <class T>
 T value(ev::Result<T> r) {
@@ -124,12 +122,6 @@ const AccountId kAgentA = account(2);
 const AccountId kAgentB = account(3);
 const AccountId kServe = account(4);
 const AccountId kRotate = account(5);
-
-BlobId blob(std::uint8_t b) {
-  BlobId id{};
-  id.fill(b);
-  return id;
-}
 
 Measurement measurement(const char* s) { return value(Measurement::from(std::string_view(s))); }
 ServiceName service(const char* s) { return value(ServiceName::from(std::string_view(s))); }

@@ -8,24 +8,17 @@
 #include "ev/chain/scale.hpp"
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/storage.hpp"
+#include "vault_test_helpers.hpp"
 
 using namespace ev;
 using namespace ev::vault;
 
 namespace {
 
-AccountId acct(std::uint8_t b) {
-  AccountId a{};
-  a.fill(b);
-  return a;
-}
-BlobId blob(std::uint8_t b) {
-  BlobId x{};
-  x.fill(b);
-  return x;
-}
-ServiceName svc(std::string_view s) { return ServiceName::from(s).value(); }
-Measurement meas(std::string_view s) { return Measurement::from(s).value(); }
+using test::acct;
+using test::blob;
+using test::meas;
+using test::svc;
 WrappedDek dek(std::uint8_t b) { return WrappedDek::from(Bytes(48, b)).value(); }
 
 const AccountId kWallet = acct(1);
