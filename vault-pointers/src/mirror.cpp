@@ -624,6 +624,34 @@ Result<bool> Mirror::dek_present(const AccountId& wallet, Epoch epoch) {
   return s.step();
 }
 
+Result<std::vector<std::pair<AccountId, EpochInfo>>> Mirror::wallets() {
+  std::vector<std::pair<AccountId, EpochInfo>> out;
+  Stmt s(db_->db, "SELECT key, raw FROM epochs ORDER BY key");
+  while (EV_TRY(s.step())) {
+    out.emplace_back(EV_TRY(parse_epochs_key(s.blob(0))), EV_TRY(decode_epoch_info(s.blob(1))));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<AccountId, AgentGrant>>> Mirror::grants(const AccountId& wallet) {
+  std::vector<std::pair<AccountId, AgentGrant>> out;
+  Stmt s(db_->db, "SELECT key, raw FROM agents WHERE wallet = ? ORDER BY key");
+  s.bind(1, to_hex(wallet));
+  while (EV_TRY(s.step())) {
+    out.emplace_back(EV_TRY(parse_agents_key(s.blob(0))).second,
+                     EV_TRY(decode_agent_grant(s.blob(1))));
+  }
+  return out;
+}
+
+Result<std::vector<Epoch>> Mirror::dek_epochs(const AccountId& wallet) {
+  std::vector<Epoch> out;
+  Stmt s(db_->db, "SELECT epoch FROM epoch_deks WHERE wallet = ? ORDER BY epoch");
+  s.bind(1, to_hex(wallet));
+  while (EV_TRY(s.step())) out.push_back(static_cast<Epoch>(s.i64(0)));
+  return out;
+}
+
 Result<std::uint64_t> Mirror::event_count() {
   Stmt s(db_->db, "SELECT COUNT(*) FROM events");
   EV_TRY(s.step());

@@ -119,6 +119,13 @@ class Mirror {
   [[nodiscard]] Result<std::optional<AgentGrant>> grant(const AccountId& wallet,
                                                         const AccountId& agent);
   [[nodiscard]] Result<bool> dek_present(const AccountId& wallet, Epoch epoch);
+  // Every wallet with an epoch, in key order, with its EpochInfo.
+  [[nodiscard]] Result<std::vector<std::pair<AccountId, EpochInfo>>> wallets();
+  // Every grant of a wallet (active and revoked), in key order.
+  [[nodiscard]] Result<std::vector<std::pair<AccountId, AgentGrant>>> grants(
+      const AccountId& wallet);
+  // The epochs of a wallet whose wrapped DEK is still on chain (not yet destroyed), ascending.
+  [[nodiscard]] Result<std::vector<Epoch>> dek_epochs(const AccountId& wallet);
   [[nodiscard]] Result<std::uint64_t> event_count();
   // Every state row as text, in a fixed order: equal dumps mean equal mirrors (used to check
   // that a rebuilt mirror equals the incrementally built one).
