@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 
 namespace ev {
@@ -70,15 +71,23 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
   return make_error(StoreErrc::Sqlite, detail);
 }
 
-// A prepared statement, finalised on destruction.
+// A prepared statement. An owned one is finalised on destruction; a borrowed one (from the
+// connection's statement cache) is reset and its bindings cleared, ready for the next use.
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(std::exchange(o.s_, nullptr)) {}
+  Stmt(sqlite3* db, sqlite3_stmt* s, bool owned = true) : db_(db), s_(s), owned_(owned) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(std::exchange(o.s_, nullptr)), owned_(o.owned_) {}
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& operator=(Stmt&&) = delete;
-  ~Stmt() { sqlite3_finalize(s_); }
+  ~Stmt() {
+    if (s_ == nullptr) return;
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else {
+      reset();
+    }
+  }
 
   // Ready to bind and step again.
   void reset() {
@@ -135,6 +144,7 @@ class Stmt {
   }
   sqlite3* db_;
   sqlite3_stmt* s_;
+  bool owned_;
 };
 
 Result<BlockHash> to_hash(const Bytes& b, std::string_view what) {
@@ -166,11 +176,21 @@ std::optional<Bytes> prefix_end(ByteSpan prefix) {
 struct ChainStore::Impl {
   sqlite3* db = nullptr;
   mutable std::mutex mu;
+  // Prepared statements of this connection, keyed by their SQL (string literals), prepared once
+  // with SQLITE_PREPARE_PERSISTENT and reused under mu.
+  mutable std::unordered_map<std::string_view, sqlite3_stmt*> cache;
 
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  Impl(Impl&&) = delete;
+  Impl& operator=(Impl&&) = delete;
   ~Impl() {
+    for (const auto& [sql, s] : cache) sqlite3_finalize(s);
     if (db != nullptr) sqlite3_close_v2(db);
   }
 
+  // A one-off statement (schema setup, pragmas), finalised after use.
   Result<Stmt> prepare(std::string_view sql) const {
     sqlite3_stmt* s = nullptr;
     const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &s, nullptr);
@@ -179,6 +199,21 @@ struct ChainStore::Impl {
       return sqlite_error(db, "prepare");
     }
     return Stmt(db, s);
+  }
+
+  // The cached statement for `sql`, which must outlive the store (a string literal); reset and
+  // unbound again when the returned Stmt goes out of scope. REQUIRES: mu held.
+  Result<Stmt> cached(std::string_view sql) const {
+    if (auto it = cache.find(sql); it != cache.end()) return Stmt(db, it->second, false);
+    sqlite3_stmt* s = nullptr;
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(s);
+      return sqlite_error(db, "prepare");
+    }
+    cache.emplace(sql, s);
+    return Stmt(db, s, false);
   }
 
   Result<void> exec(const char* sql, std::string_view what) const {
@@ -238,7 +273,7 @@ struct ChainStore::Impl {
   }
 
   Result<std::optional<BlockRef>> best() const {
-    Stmt s = EV_TRY(prepare("SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1"));
+    Stmt s = EV_TRY(cached("SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1"));
     if (!EV_TRY(s.step())) return std::optional<BlockRef>();
     BlockRef ref;
     ref.number = static_cast<std::uint32_t>(s.integer(0));
@@ -265,7 +300,7 @@ struct ChainStore::Impl {
                                                      to_hex(b.parent) + " is not the best block " +
                                                      to_hex(top->hash));
     }
-    Stmt dup = EV_TRY(prepare("SELECT 1 FROM blocks WHERE hash = ?1"));
+    Stmt dup = EV_TRY(cached("SELECT 1 FROM blocks WHERE hash = ?1"));
     EV_TRY(dup.bind(1, b.hash));
     if (EV_TRY(dup.step())) {
       return make_error(StoreErrc::InvalidBlock, "hash " + to_hex(b.hash) + " already stored");
@@ -274,14 +309,14 @@ struct ChainStore::Impl {
   }
 
   Result<void> insert_block(const BlockRecord& b) const {
-    Stmt s = EV_TRY(
-        prepare("INSERT INTO blocks (number, hash, parent, header) VALUES (?1, ?2, ?3, ?4)"));
+    Stmt s =
+        EV_TRY(cached("INSERT INTO blocks (number, hash, parent, header) VALUES (?1, ?2, ?3, ?4)"));
     EV_TRY(s.bind_int(1, b.number));
     EV_TRY(s.bind(2, b.hash));
     EV_TRY(s.bind(3, b.parent));
     EV_TRY(s.bind(4, b.header));
     EV_TRY_CTX("insert block", s.run());
-    Stmt x = EV_TRY(prepare("INSERT INTO extrinsics (block, idx, data) VALUES (?1, ?2, ?3)"));
+    Stmt x = EV_TRY(cached("INSERT INTO extrinsics (block, idx, data) VALUES (?1, ?2, ?3)"));
     for (std::size_t i = 0; i < b.extrinsics.size(); ++i) {
       EV_TRY(x.bind_int(1, b.number));
       EV_TRY(x.bind_int(2, static_cast<std::int64_t>(i)));
@@ -289,7 +324,7 @@ struct ChainStore::Impl {
       EV_TRY_CTX("insert extrinsic", x.run());
       x.reset();
     }
-    Stmt c = EV_TRY(prepare("INSERT INTO storage (key, block, value) VALUES (?1, ?2, ?3)"));
+    Stmt c = EV_TRY(cached("INSERT INTO storage (key, block, value) VALUES (?1, ?2, ?3)"));
     for (const auto& [key, value] : b.changes) {
       EV_TRY(c.bind(1, key));
       EV_TRY(c.bind_int(2, b.number));
@@ -319,7 +354,7 @@ struct ChainStore::Impl {
 
   Result<std::vector<std::pair<Bytes, Bytes>>> live(ByteSpan prefix, ByteSpan start_key,
                                                     std::int64_t limit, std::uint32_t at) const {
-    Stmt s = EV_TRY(prepare(kLiveKeysSql));
+    Stmt s = EV_TRY(cached(kLiveKeysSql));
     EV_TRY(s.bind(1, prefix));
     const std::optional<Bytes> end = prefix_end(prefix);
     if (end) {
@@ -394,7 +429,7 @@ Result<std::optional<BlockRef>> ChainStore::best() const {
 
 Result<std::optional<BlockHash>> ChainStore::hash_of(std::uint32_t number) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare("SELECT hash FROM blocks WHERE number = ?1"));
+  Stmt s = EV_TRY(impl_->cached("SELECT hash FROM blocks WHERE number = ?1"));
   EV_TRY(s.bind_int(1, number));
   if (!EV_TRY(s.step())) return std::optional<BlockHash>();
   return std::optional<BlockHash>(EV_TRY(to_hash(s.blob(0), "block hash")));
@@ -402,7 +437,7 @@ Result<std::optional<BlockHash>> ChainStore::hash_of(std::uint32_t number) const
 
 Result<std::optional<std::uint32_t>> ChainStore::number_of(const BlockHash& hash) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare("SELECT number FROM blocks WHERE hash = ?1"));
+  Stmt s = EV_TRY(impl_->cached("SELECT number FROM blocks WHERE hash = ?1"));
   EV_TRY(s.bind(1, hash));
   if (!EV_TRY(s.step())) return std::optional<std::uint32_t>();
   return std::optional<std::uint32_t>(static_cast<std::uint32_t>(s.integer(0)));
@@ -410,7 +445,7 @@ Result<std::optional<std::uint32_t>> ChainStore::number_of(const BlockHash& hash
 
 Result<std::optional<StoredBlock>> ChainStore::block(const BlockHash& hash) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare("SELECT number, parent, header FROM blocks WHERE hash = ?1"));
+  Stmt s = EV_TRY(impl_->cached("SELECT number, parent, header FROM blocks WHERE hash = ?1"));
   EV_TRY(s.bind(1, hash));
   if (!EV_TRY(s.step())) return std::optional<StoredBlock>();
   StoredBlock b;
@@ -418,7 +453,7 @@ Result<std::optional<StoredBlock>> ChainStore::block(const BlockHash& hash) cons
   b.hash = hash;
   b.parent = EV_TRY(to_hash(s.blob(1), "parent hash"));
   b.header = s.blob(2);
-  Stmt x = EV_TRY(impl_->prepare("SELECT data FROM extrinsics WHERE block = ?1 ORDER BY idx"));
+  Stmt x = EV_TRY(impl_->cached("SELECT data FROM extrinsics WHERE block = ?1 ORDER BY idx"));
   EV_TRY(x.bind_int(1, b.number));
   while (EV_TRY(x.step())) b.extrinsics.push_back(x.blob(0));
   return std::optional<StoredBlock>(std::move(b));
@@ -426,7 +461,7 @@ Result<std::optional<StoredBlock>> ChainStore::block(const BlockHash& hash) cons
 
 Result<std::optional<Bytes>> ChainStore::header(const BlockHash& hash) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare("SELECT header FROM blocks WHERE hash = ?1"));
+  Stmt s = EV_TRY(impl_->cached("SELECT header FROM blocks WHERE hash = ?1"));
   EV_TRY(s.bind(1, hash));
   if (!EV_TRY(s.step())) return std::optional<Bytes>();
   return std::optional<Bytes>(s.blob(0));
@@ -434,7 +469,7 @@ Result<std::optional<Bytes>> ChainStore::header(const BlockHash& hash) const {
 
 Result<std::optional<Bytes>> ChainStore::get(ByteSpan key, std::uint32_t at) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare(
+  Stmt s = EV_TRY(impl_->cached(
       "SELECT value FROM storage WHERE key = ?1 AND block <= ?2 ORDER BY block DESC LIMIT 1"));
   EV_TRY(s.bind(1, key));
   EV_TRY(s.bind_int(2, at));
@@ -460,7 +495,7 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ChainStore::pairs(ByteSpan prefix,
 
 Result<std::optional<Bytes>> ChainStore::get_meta(std::string_view key) const {
   std::lock_guard lock(impl_->mu);
-  Stmt s = EV_TRY(impl_->prepare("SELECT value FROM meta WHERE key = ?1"));
+  Stmt s = EV_TRY(impl_->cached("SELECT value FROM meta WHERE key = ?1"));
   EV_TRY(s.bind_text(1, key));
   if (!EV_TRY(s.step())) return std::optional<Bytes>();
   return std::optional<Bytes>(s.blob(0));
@@ -469,8 +504,8 @@ Result<std::optional<Bytes>> ChainStore::get_meta(std::string_view key) const {
 Result<void> ChainStore::set_meta(std::string_view key, ByteSpan value) {
   std::lock_guard lock(impl_->mu);
   Stmt s =
-      EV_TRY(impl_->prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
-                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+      EV_TRY(impl_->cached("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
   EV_TRY(s.bind_text(1, key));
   EV_TRY(s.bind(2, value));
   EV_TRY_CTX("set meta " + std::string(key), s.run());
