@@ -235,10 +235,25 @@ StateReader Node::Impl::reader_at(std::uint32_t at) const {
 }
 
 std::uint32_t Node::Impl::next_index_locked(const ByteArray<32>& who) const {
+  if (next_cache_block != best.number) {
+    next_cache.clear();
+    next_cache_block = best.number;
+  }
+  if (auto it = next_cache.find(who); it != next_cache.end()) return it->second;
   Overlay st(reader_at(best.number));
   std::uint32_t n = Runtime::account_nonce(st, who);
   while (ready_by_key.count({who, n}) != 0) ++n;
+  if (!st.failed()) next_cache.emplace(who, n);
   return n;
+}
+
+void Node::Impl::note_ready(const ByteArray<32>& who, std::uint64_t nonce) {
+  if (next_cache_block != best.number) return;  // stale: recomputed on the next query
+  auto it = next_cache.find(who);
+  if (it == next_cache.end() || it->second != nonce) return;  // the answer is unchanged
+  std::uint32_t n = it->second + 1;
+  while (ready_by_key.count({who, n}) != 0) ++n;
+  it->second = n;
 }
 
 void Node::Impl::notify_tx(const ByteArray<32>& hash, nlohmann::json status) {
@@ -283,7 +298,10 @@ SubmitOutcome Node::Impl::submit_locked(ByteSpan encoded, TxWatcher watcher) {
   known.insert(hash);
   if (xt.nonce > expected) {
     std::size_t mine = 0;
-    for (const auto& [k, _] : future) mine += k.first == xt.signer ? 1 : 0;
+    for (auto it = future.lower_bound({xt.signer, 0});
+         it != future.end() && it->first.first == xt.signer; ++it) {
+      ++mine;
+    }
     if (mine >= config.max_future_per_sender) {
       watchers.erase(hash);
       known.erase(hash);
@@ -295,6 +313,7 @@ SubmitOutcome Node::Impl::submit_locked(ByteSpan encoded, TxWatcher watcher) {
     return hash;
   }
   ready_by_key.insert(key);
+  note_ready(key.first, key.second);
   ready.push_back(std::move(xt));
   notify_tx(hash, "ready");
   promote(key.first);
@@ -303,12 +322,15 @@ SubmitOutcome Node::Impl::submit_locked(ByteSpan encoded, TxWatcher watcher) {
 
 void Node::Impl::promote(const ByteArray<32>& who) {
   for (;;) {
+    // Nothing held as future for this sender: nothing to promote.
+    if (auto f = future.lower_bound({who, 0}); f == future.end() || f->first.first != who) return;
     const std::uint32_t n = next_index_locked(who);
     auto it = future.find({who, n});
     if (it == future.end()) return;
     CheckedExtrinsic xt = std::move(it->second);
     future.erase(it);
     ready_by_key.insert({who, xt.nonce});
+    note_ready(who, xt.nonce);
     notify_tx(xt.hash, "ready");
     ready.push_back(std::move(xt));
   }
@@ -316,6 +338,7 @@ void Node::Impl::promote(const ByteArray<32>& who) {
 
 Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   if (ready.empty() && !allow_empty) return std::optional<BlockRef>();
+  next_cache.clear();  // ready transactions leave the pool below
   const std::uint32_t number = best.number + 1;
   const Bytes parent_header = EV_TRY(store->header(best.hash)).value_or(Bytes{});
   const Header parent = EV_TRY_CTX("parent header", Header::decode(parent_header));

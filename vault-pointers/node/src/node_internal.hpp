@@ -39,6 +39,11 @@ struct Node::Impl {
   std::set<std::pair<ByteArray<32>, std::uint64_t>> ready_by_key;
   std::map<std::pair<ByteArray<32>, std::uint64_t>, CheckedExtrinsic> future;
   std::set<ByteArray<32>> known;  // hashes in the pool
+  // next_index_locked's answers for the state of block next_cache_block: per sender, the first
+  // nonce at or above the account's that has no ready transaction. Kept exact as transactions
+  // turn ready; dropped when the pool loses ready transactions (seal) or the best block moves.
+  mutable std::map<ByteArray<32>, std::uint32_t> next_cache;
+  mutable std::uint32_t next_cache_block = 0;
   std::map<ByteArray<32>, TxWatcher> watchers;
   std::vector<std::pair<TxWatcher, nlohmann::json>> pending_notes;  // sent outside the lock
 
@@ -51,6 +56,8 @@ struct Node::Impl {
 
   [[nodiscard]] StateReader reader_at(std::uint32_t at) const;
   [[nodiscard]] std::uint32_t next_index_locked(const ByteArray<32>& who) const;
+  // Records that (who, nonce) joined ready_by_key (keeps next_cache exact).
+  void note_ready(const ByteArray<32>& who, std::uint64_t nonce);
   void notify_tx(const ByteArray<32>& hash, nlohmann::json status);
   [[nodiscard]] SubmitOutcome submit_locked(ByteSpan encoded, TxWatcher watcher);
   void promote(const ByteArray<32>& who);
