@@ -81,15 +81,27 @@ constexpr ItemTable kItems[] = {
     {item::kApprovedMeasurements, "approved_measurements"},
 };
 
-// A prepared statement, finalised on destruction.
+// A prepared statement: either prepared for this use and finalised on destruction, or borrowed
+// from a StmtCache and reset (bindings cleared) on destruction, ready for the next use.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(s_); }
+  // Borrows `s` (nullptr when preparing it failed with `rc`).
+  Stmt(sqlite3* db, sqlite3_stmt* s, int rc) : db_(db), s_(s), rc_(rc), owned_(false) {}
+  ~Stmt() {
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else if (s_ != nullptr) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
 
   Stmt& bind(int i, std::int64_t v) {
     if (ok()) rc_ = sqlite3_bind_int64(s_, i, v);
@@ -142,6 +154,46 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
   int rc_ = SQLITE_OK;
+  bool owned_ = true;
+};
+
+// The statements of one connection, each prepared once (SQLITE_PREPARE_PERSISTENT) and reused.
+class StmtCache {
+ public:
+  StmtCache() = default;
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+  StmtCache(StmtCache&&) = delete;
+  StmtCache& operator=(StmtCache&&) = delete;
+  ~StmtCache() { clear(); }
+
+  void attach(sqlite3* db) { db_ = db; }
+  [[nodiscard]] sqlite3* db() const { return db_; }
+  // The statement for `sql`, borrowed until the returned Stmt is destroyed. REQUIRES: no other
+  // Stmt of the same SQL alive.
+  [[nodiscard]] Stmt get(std::string_view sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* s = nullptr;
+      const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return {db_, nullptr, rc};
+      }
+      it = cache_.emplace(std::string(sql), s).first;
+    }
+    return {db_, it->second, SQLITE_OK};
+  }
+  // Finalises every statement (before the connection closes).
+  void clear() {
+    for (const auto& [sql, s] : cache_) sqlite3_finalize(s);
+    cache_.clear();
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
 };
 
 Result<void> exec(sqlite3* db, const char* sql) {
@@ -213,13 +265,13 @@ const char* table_of(std::string_view item_name) {
 }
 
 // Writes the decoded row of one storage entry (key, raw SCALE value).
-Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteSpan raw) {
+Result<void> upsert(StmtCache& db, std::string_view item_name, ByteSpan key, ByteSpan raw) {
   if (item_name == item::kPointers) {
     auto [wallet, blob] = EV_TRY(parse_pointers_key(key));
     VaultPointer p = EV_TRY(decode_vault_pointer(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO pointers (key, wallet, blob_id, service, agent, epoch, "
-           "ciphertext_hash, size, created_at, updated_at, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO pointers (key, wallet, blob_id, service, agent, epoch, "
+        "ciphertext_hash, size, created_at, updated_at, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(wallet)).bind(3, to_hex(blob)).bind(4, p.service.view());
     s.bind(5, to_hex(p.agent)).bind(6, p.epoch).bind(7, to_hex(p.ciphertext_hash)).bind(8, p.size);
     s.bind(9, p.created_at).bind(10, p.updated_at).bind_blob(11, raw);
@@ -228,9 +280,9 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
   if (item_name == item::kEpochs) {
     AccountId wallet = EV_TRY(parse_epochs_key(key));
     EpochInfo e = EV_TRY(decode_epoch_info(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO epochs (key, wallet, current, rotated_at, reason, "
-           "revoked_agent, raw) VALUES (?,?,?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO epochs (key, wallet, current, rotated_at, reason, "
+        "revoked_agent, raw) VALUES (?,?,?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(wallet)).bind(3, e.current).bind(4, e.rotated_at);
     s.bind(5, reason_name(e.reason));
     if (const auto* r = std::get_if<Revocation>(&e.reason)) {
@@ -244,9 +296,9 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
   if (item_name == item::kEpochDeks) {
     auto [wallet, epoch] = EV_TRY(parse_epoch_deks_key(key));
     EpochDek d = EV_TRY(decode_epoch_dek(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO epoch_deks (key, wallet, epoch, wrapped_dek_size, created_at, "
-           "raw) VALUES (?,?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO epoch_deks (key, wallet, epoch, wrapped_dek_size, created_at, "
+        "raw) VALUES (?,?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(wallet)).bind(3, epoch);
     s.bind(4, static_cast<std::int64_t>(d.wrapped_dek.size())).bind(5, d.created_at);
     s.bind_blob(6, raw);
@@ -255,9 +307,9 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
   if (item_name == item::kLiveBlobs) {
     auto [wallet, epoch] = EV_TRY(parse_live_blobs_key(key));
     std::uint32_t n = EV_TRY(decode_live_blobs(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO live_blobs (key, wallet, epoch, count, raw) "
-           "VALUES (?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO live_blobs (key, wallet, epoch, count, raw) "
+        "VALUES (?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(wallet)).bind(3, epoch).bind(4, n).bind_blob(5, raw);
     return s.run();
   }
@@ -266,9 +318,9 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
     AgentGrant g = EV_TRY(decode_agent_grant(raw));
     nlohmann::json services = nlohmann::json::array();
     for (const auto& sv : g.services.items()) services.push_back(std::string(sv.view()));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO agents (key, wallet, agent, services, granted_at, revoked_at, "
-           "raw) VALUES (?,?,?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO agents (key, wallet, agent, services, granted_at, revoked_at, "
+        "raw) VALUES (?,?,?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(wallet)).bind(3, to_hex(agent)).bind(4, services.dump());
     s.bind(5, g.granted_at);
     if (g.revoked_at) {
@@ -282,9 +334,9 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
   if (item_name == item::kWorkers) {
     AccountId worker = EV_TRY(parse_workers_key(key));
     WorkerInfo w = EV_TRY(decode_worker_info(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO workers (key, worker, role, measurement, attestation_hash, "
-           "registered_at, raw) VALUES (?,?,?,?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO workers (key, worker, role, measurement, attestation_hash, "
+        "registered_at, raw) VALUES (?,?,?,?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(worker)).bind(3, role_name(w.role));
     s.bind(4, to_hex(w.measurement.bytes())).bind(5, to_hex(w.attestation_hash));
     s.bind(6, w.registered_at).bind_blob(7, raw);
@@ -293,30 +345,30 @@ Result<void> upsert(sqlite3* db, std::string_view item_name, ByteSpan key, ByteS
   if (item_name == item::kApprovedMeasurements) {
     Measurement m = EV_TRY(parse_approved_measurements_key(key));
     Role r = EV_TRY(decode_role(raw));
-    Stmt s(db,
-           "INSERT OR REPLACE INTO approved_measurements (key, measurement, role, raw) "
-           "VALUES (?,?,?,?)");
+    Stmt s = db.get(
+        "INSERT OR REPLACE INTO approved_measurements (key, measurement, role, raw) "
+        "VALUES (?,?,?,?)");
     s.bind_blob(1, key).bind(2, to_hex(m.bytes())).bind(3, role_name(r)).bind_blob(4, raw);
     return s.run();
   }
   return make_error(MirrorErrc::ChainData, "no table for item " + std::string(item_name));
 }
 
-Result<void> erase(sqlite3* db, std::string_view item_name, ByteSpan key) {
+Result<void> erase(StmtCache& db, std::string_view item_name, ByteSpan key) {
   const std::string sql = std::string("DELETE FROM ") + table_of(item_name) + " WHERE key = ?";
-  Stmt s(db, sql.c_str());
+  Stmt s = db.get(sql);
   s.bind_blob(1, key);
   return s.run();
 }
 
-Result<void> set_meta(sqlite3* db, std::string_view k, std::string_view v) {
-  Stmt s(db, "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
+Result<void> set_meta(StmtCache& db, std::string_view k, std::string_view v) {
+  Stmt s = db.get("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
   s.bind(1, k).bind(2, v);
   return s.run();
 }
 
-Result<std::optional<std::string>> get_meta(sqlite3* db, std::string_view k) {
-  Stmt s(db, "SELECT v FROM meta WHERE k = ?");
+Result<std::optional<std::string>> get_meta(StmtCache& db, std::string_view k) {
+  Stmt s = db.get("SELECT v FROM meta WHERE k = ?");
   s.bind(1, k);
   if (!EV_TRY(s.step())) return std::optional<std::string>{};
   return std::optional<std::string>(s.text(0));
@@ -398,7 +450,16 @@ class ClientSource final : public ChainSource {
 
 struct Mirror::Db {
   sqlite3* db = nullptr;
-  ~Db() { sqlite3_close(db); }
+  StmtCache stmts;  // statements of db, finalised before it closes
+  Db() = default;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  Db(Db&&) = delete;
+  Db& operator=(Db&&) = delete;
+  ~Db() {
+    stmts.clear();
+    sqlite3_close(db);
+  }
 };
 
 std::unique_ptr<ChainSource> chain_source(chain::ChainClient& client) {
@@ -416,12 +477,13 @@ Result<std::unique_ptr<Mirror>> Mirror::open(const std::string& path) {
     return make_error(MirrorErrc::Sqlite,
                       path + ": " + (db->db != nullptr ? sqlite3_errmsg(db->db) : "out of memory"));
   }
+  db->stmts.attach(db->db);
   sqlite3_busy_timeout(db->db, 5000);
   EV_TRY(exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   EV_TRY(exec(db->db, kSchema));
-  auto version = EV_TRY(get_meta(db->db, "schema_version"));
+  auto version = EV_TRY(get_meta(db->stmts, "schema_version"));
   if (!version) {
-    EV_TRY(set_meta(db->db, "schema_version", std::to_string(kSchemaVersion)));
+    EV_TRY(set_meta(db->stmts, "schema_version", std::to_string(kSchemaVersion)));
   } else if (*version != std::to_string(kSchemaVersion)) {
     return make_error(MirrorErrc::Schema, path + " has schema version " + *version +
                                               "; this build reads version " +
@@ -431,8 +493,8 @@ Result<std::unique_ptr<Mirror>> Mirror::open(const std::string& path) {
 }
 
 Result<std::optional<MirroredBlock>> Mirror::last_block() {
-  auto n = EV_TRY(get_meta(db_->db, "last_number"));
-  auto h = EV_TRY(get_meta(db_->db, "last_hash"));
+  auto n = EV_TRY(get_meta(db_->stmts, "last_number"));
+  auto h = EV_TRY(get_meta(db_->stmts, "last_hash"));
   if (!n || !h) return std::optional<MirroredBlock>{};
   MirroredBlock b;
   b.number = std::stoull(*n);
@@ -474,11 +536,12 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
 
   EV_TRY(exec(db_->db, "BEGIN IMMEDIATE"));
   auto body = [&]() -> Result<void> {
+    const std::string hash_hex = to_hex(hash);
     for (const auto& row : rows) {
-      Stmt s(db_->db,
-             "INSERT OR REPLACE INTO events (block, block_hash, event_index, extrinsic_index, "
-             "name, wallet, fields) VALUES (?,?,?,?,?,?,?)");
-      s.bind(1, static_cast<std::int64_t>(number)).bind(2, to_hex(hash)).bind(3, row.index);
+      Stmt s = db_->stmts.get(
+          "INSERT OR REPLACE INTO events (block, block_hash, event_index, extrinsic_index, "
+          "name, wallet, fields) VALUES (?,?,?,?,?,?,?)");
+      s.bind(1, static_cast<std::int64_t>(number)).bind(2, hash_hex).bind(3, row.index);
       if (row.rec->phase == chain::EventRecord::Phase::ApplyExtrinsic) {
         s.bind(4, row.rec->extrinsic_index);
       } else {
@@ -495,21 +558,21 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
     }
     for (const auto& [it, value] : values) {
       if (value) {
-        auto r = upsert(db_->db, it->second, it->first, *value);
+        auto r = upsert(db_->stmts, it->second, it->first, *value);
         if (!r) {
           if (r.error().domain == ErrorTraits<MirrorErrc>::domain) return std::move(r).error();
           return chain_data(std::string(it->second) + " " + describe_key(it->second, it->first),
                             r.error());
         }
       } else {
-        EV_TRY(erase(db_->db, it->second, it->first));
+        EV_TRY(erase(db_->stmts, it->second, it->first));
       }
     }
-    Stmt b(db_->db, "INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)");
-    b.bind(1, static_cast<std::int64_t>(number)).bind(2, to_hex(hash));
+    Stmt b = db_->stmts.get("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)");
+    b.bind(1, static_cast<std::int64_t>(number)).bind(2, hash_hex);
     EV_TRY(b.run());
-    EV_TRY(set_meta(db_->db, "last_number", std::to_string(number)));
-    EV_TRY(set_meta(db_->db, "last_hash", to_hex(hash)));
+    EV_TRY(set_meta(db_->stmts, "last_number", std::to_string(number)));
+    EV_TRY(set_meta(db_->stmts, "last_hash", hash_hex));
     return ok();
   };
   auto r = body();
@@ -522,9 +585,9 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
 
 Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64_t> until) {
   const chain::H256 genesis = EV_TRY(chain.genesis_hash());
-  auto known = EV_TRY(get_meta(db_->db, "genesis_hash"));
+  auto known = EV_TRY(get_meta(db_->stmts, "genesis_hash"));
   if (!known) {
-    EV_TRY(set_meta(db_->db, "genesis_hash", to_hex(genesis)));
+    EV_TRY(set_meta(db_->stmts, "genesis_hash", to_hex(genesis)));
   } else if (*known != to_hex(genesis)) {
     return make_error(MirrorErrc::WrongChain,
                       "mirror of chain " + *known + ", node has genesis " + to_hex(genesis));
