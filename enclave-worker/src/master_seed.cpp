@@ -68,7 +68,12 @@ Result<MasterSeed> seed_from(SecretBytes plain) {
 
 }  // namespace
 
-Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data) {
+namespace {
+
+// How write_file_atomic puts the finished temporary file in place.
+enum class Placement { Replace, CreateOnly };
+
+Result<bool> write_file_impl(const std::filesystem::path& path, ByteSpan data, Placement how) {
   std::uint8_t rnd[8];
   SystemRng rng;
   EV_TRY(rng.random(rnd));
@@ -78,17 +83,34 @@ Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data)
   Result<void> r = write_all(fd, data);
   if (r.ok() && ::fsync(fd) != 0) r = io_error(tmp, "cannot fsync");
   if (::close(fd) != 0 && r.ok()) r = io_error(tmp, "cannot close");
-  if (r.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) r = io_error(path, "cannot rename onto");
-  if (!r.ok()) {
-    ::unlink(tmp.c_str());
-    return r;
+  bool placed = true;
+  if (r.ok() && how == Placement::Replace && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    r = io_error(path, "cannot rename onto");
   }
+  if (r.ok() && how == Placement::CreateOnly && ::link(tmp.c_str(), path.c_str()) != 0) {
+    // link() never replaces: another process created the file first.
+    if (errno == EEXIST) {
+      placed = false;
+    } else {
+      r = io_error(path, "cannot link");
+    }
+  }
+  if (!r.ok() || how == Placement::CreateOnly) ::unlink(tmp.c_str());
+  if (!r.ok()) return std::move(r).error();
+  if (!placed) return false;
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return io_error(dir, "cannot open directory");
   const int rc = ::fsync(dfd);
   ::close(dfd);
   if (rc != 0) return io_error(dir, "cannot fsync directory");
+  return true;
+}
+
+}  // namespace
+
+Result<void> write_file_atomic(const std::filesystem::path& path, ByteSpan data) {
+  EV_TRY(write_file_impl(path, data, Placement::Replace));
   return ok();
 }
 
@@ -108,7 +130,14 @@ Result<MasterSeed> load_or_create_master_seed(Platform& platform,
   MasterSeed seed;
   EV_TRY(platform.random(seed.mut()));
   const Bytes blob = EV_TRY(platform.seal(policy, seed.view(), as_bytes(kSeedAad)));
-  EV_TRY(write_file_atomic(file, blob));
+  // Two workers sharing the seed may start together: the first file wins, and the loser
+  // loads it instead of replacing it (a replaced seed would orphan every DEK wrapped under it).
+  if (!EV_TRY(write_file_impl(file, blob, Placement::CreateOnly))) {
+    const Bytes existing = EV_TRY(read_all(file));
+    SecretBytes plain = EV_TRY_CTX("master seed " + file.string(),
+                                   platform.unseal(policy, existing, as_bytes(kSeedAad)));
+    return seed_from(std::move(plain));
+  }
   return seed;
 }
 

@@ -1,0 +1,27 @@
+// Start-up shared by both worker executables: folders, enclave, chain, store, registration.
+#pragma once
+
+#include <memory>
+
+#include "ev/s3/object_store.hpp"
+#include "ev/worker/identity.hpp"
+#include "ev/worker/options.hpp"
+#include "ev/worker/vault_chain.hpp"
+
+namespace ev::worker {
+
+struct Worker {
+  Enclave enclave;
+  std::unique_ptr<VaultChain> chain;
+  std::unique_ptr<s3::ObjectStore> store;
+};
+
+// Parses "signer:<floor>" or "measurement". Errors: Config.
+[[nodiscard]] Result<enclave::SealPolicy> parse_seal_policy(std::string_view text);
+
+// Creates the data folders, opens the enclave, connects to the node (retrying for
+// wait_seconds), opens the store and registers the worker on chain (retrying while the
+// measurement is not yet approved, for wait_seconds). Logs each step to stderr.
+[[nodiscard]] Result<Worker> setup_worker(vault::Role role, const CommonOptions& options);
+
+}  // namespace ev::worker

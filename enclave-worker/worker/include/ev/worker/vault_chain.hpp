@@ -1,0 +1,85 @@
+// The workers' view of the chain: VaultPointers storage read at the best block (every block of
+// the dev node is final at once; on a parachain node the workers read finalized state through
+// the mirror and confirm here), and pallet calls submitted and waited for.
+//
+// Thread safety: every method may be called from several threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ev/chain/client.hpp"
+#include "ev/chain/keys.hpp"
+#include "ev/common/bytes.hpp"
+#include "ev/common/result.hpp"
+#include "ev/vault/calls.hpp"
+#include "ev/vault/types.hpp"
+
+namespace ev::worker {
+
+using vault::AccountId;
+using vault::BlobId;
+using vault::Epoch;
+
+// What became of a submitted call.
+struct CallOutcome {
+  bool success = false;
+  std::optional<std::string> error;  // "VaultPointers.EpochMismatch", ... when !success
+  std::uint64_t block = 0;
+  chain::H256 block_hash{};
+  std::vector<chain::EventRecord> events;
+  // True when the failure is the named pallet error (e.g. "EpochMismatch").
+  [[nodiscard]] bool failed_with(std::string_view pallet_error) const;
+};
+
+class VaultChain {
+ public:
+  // Connects (ws:// or http://) and loads the runtime's metadata.
+  [[nodiscard]] static Result<std::unique_ptr<VaultChain>> connect(const std::string& url);
+
+  [[nodiscard]] chain::ChainClient& client() { return *client_; }
+  [[nodiscard]] Result<std::uint64_t> best_number();
+
+  [[nodiscard]] Result<std::optional<vault::EpochInfo>> epoch(const AccountId& wallet);
+  // The wrapped DEK of (wallet, epoch); cached, since an epoch's DEK never changes (it is only
+  // ever removed, when the epoch is destroyed).
+  [[nodiscard]] Result<std::optional<Bytes>> wrapped_dek(const AccountId& wallet, Epoch epoch);
+  [[nodiscard]] Result<std::optional<vault::VaultPointer>> pointer(const AccountId& wallet,
+                                                                   const BlobId& blob);
+  // Every pointer of the wallet, in storage-key order.
+  [[nodiscard]] Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> pointers(
+      const AccountId& wallet);
+  [[nodiscard]] Result<std::optional<vault::AgentGrant>> grant(const AccountId& wallet,
+                                                               const AccountId& agent);
+  [[nodiscard]] Result<std::uint32_t> live_blobs(const AccountId& wallet, Epoch epoch);
+  [[nodiscard]] Result<std::optional<vault::WorkerInfo>> worker(const AccountId& account);
+  [[nodiscard]] Result<std::optional<vault::Role>> approved(const vault::Measurement& m);
+
+  // Signs with `signer`, submits, waits for the block and reports the outcome. A pallet error is
+  // a successful Result with success == false. Errors: the node refused or lost the
+  // transaction, or the connection failed (WorkerErrc::Unavailable with the reason).
+  [[nodiscard]] Result<CallOutcome> submit(const chain::KeyPair& signer, const vault::Call& call);
+  // Utility.batch_all of `calls` (all or nothing).
+  [[nodiscard]] Result<CallOutcome> submit_batch(const chain::KeyPair& signer,
+                                                 const std::vector<vault::Call>& calls);
+  // Sudo.sudo(call), for the dev stack's measurement approvals.
+  [[nodiscard]] Result<CallOutcome> submit_sudo(const chain::KeyPair& sudo_key,
+                                                const vault::Call& call);
+
+ private:
+  explicit VaultChain(std::unique_ptr<chain::ChainClient> client);
+  Result<std::optional<Bytes>> read(ByteSpan key);
+  Result<CallOutcome> submit_encoded(const chain::KeyPair& signer, const Bytes& call);
+
+  std::unique_ptr<chain::ChainClient> client_;
+  std::mutex mu_;  // guards dek_cache_
+  std::unordered_map<std::string, Bytes> dek_cache_;
+};
+
+}  // namespace ev::worker

@@ -1,0 +1,697 @@
+#include "ev/worker/serve.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "ev/chain/ss58.hpp"
+#include "ev/common/digest.hpp"
+#include "ev/enclave/dek.hpp"
+#include "ev/worker/blobs.hpp"
+#include "ev/worker/errors.hpp"
+
+namespace ev::worker {
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+struct Reply {
+  int status = 200;
+  json body;
+};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+int status_of(const Error& e) {
+  if (e.domain != ErrorTraits<WorkerErrc>::domain) return 503;
+  switch (static_cast<WorkerErrc>(e.code)) {
+    case WorkerErrc::BadRequest: return 400;
+    case WorkerErrc::Unauthorized: return 401;
+    case WorkerErrc::Forbidden: return 403;
+    case WorkerErrc::NotFound: return 404;
+    case WorkerErrc::TooLarge: return 413;
+    case WorkerErrc::Integrity: return 502;
+    case WorkerErrc::Rejected: return 409;
+    case WorkerErrc::Unavailable:
+    case WorkerErrc::Config: return 503;
+  }
+  return 503;
+}
+
+std::string_view code_of(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "rejected";
+    case 413: return "payload_too_large";
+    case 502: return "integrity";
+    default: return "unavailable";
+  }
+}
+
+Reply error_reply(int status, std::string message) {
+  return {status, {{"error", {{"code", code_of(status)}, {"message", std::move(message)}}}}};
+}
+
+Reply error_reply(const Error& e) {
+  const int status = status_of(e);
+  // Messages of our own errors are written for the client; others get their domain too.
+  return error_reply(status,
+                     e.domain == ErrorTraits<WorkerErrc>::domain ? e.message : e.to_string());
+}
+
+Error bad(std::string msg) { return make_error(WorkerErrc::BadRequest, msg); }
+
+Result<json> parse_body(const httplib::Request& req) {
+  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("request body is not valid JSON");
+  if (!j.is_object()) return bad("request body must be a JSON object");
+  return j;
+}
+
+Result<std::string> string_field(const json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end()) return bad(std::string("missing field '") + name + "'");
+  if (!it->is_string()) return bad(std::string("field '") + name + "' must be a string");
+  return it->get<std::string>();
+}
+
+Result<AccountId> parse_account(std::string_view text, std::string_view what) {
+  if (text.size() > 80) return bad(std::string(what) + ": too long");
+  auto a = chain::parse_account_id(text);
+  if (!a) return bad(std::string(what) + " '" + std::string(text) + "': " + a.error().message);
+  return *a;
+}
+
+Result<vault::ServiceName> parse_service(std::string_view text) {
+  if (text == "." || text == "..") return bad("service '" + std::string(text) + "' is reserved");
+  auto s = vault::ServiceName::from(text);
+  if (!s || text.empty()) {
+    return bad("service '" + std::string(text.substr(0, 80)) +
+               "': expected 1..64 characters of [a-z0-9._-]");
+  }
+  return std::move(s).value();
+}
+
+std::string base64(ByteSpan data) {
+  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL
+  return out;
+}
+
+// Decodes into locked, wiped memory: the credential's plaintext.
+Result<enclave::SecretBytes> unbase64(std::string_view text) {
+  const std::size_t cap = text.size() / 4 * 3 + 3;
+  if (cap > enclave::kMaxCredentialSize + 3 + (text.size() % 4)) {
+    if (text.size() / 4 * 3 > enclave::kMaxCredentialSize + 2) {
+      return make_error(
+          WorkerErrc::TooLarge,
+          "credential over " + std::to_string(enclave::kMaxCredentialSize) + " bytes");
+    }
+  }
+  enclave::SecretBytes out(cap);
+  std::size_t n = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), cap, text.data(), text.size(), nullptr, &n, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return bad("field 'data' is not valid base64");
+  }
+  if (n > enclave::kMaxCredentialSize) {
+    return make_error(WorkerErrc::TooLarge,
+                      "credential over " + std::to_string(enclave::kMaxCredentialSize) + " bytes");
+  }
+  out.truncate(n);
+  return out;
+}
+
+struct Challenge {
+  AccountId wallet{};
+  AccountId agent{};
+  std::string message;
+  std::int64_t expires = 0;
+};
+
+struct Session {
+  AccountId wallet{};
+  AccountId agent{};
+  std::int64_t expires = 0;
+  [[nodiscard]] bool is_wallet() const { return wallet == agent; }
+};
+
+}  // namespace
+
+struct ServeWorker::Impl {
+  explicit Impl(Enclave e) : enclave(std::move(e)) {}
+  Enclave enclave;
+  std::unique_ptr<VaultChain> chain;
+  std::unique_ptr<s3::ObjectStore> store;
+  ServeOptions opt;
+  enclave::SystemRng rng;
+  httplib::Server server;
+  std::thread thread;
+  bool started = false;
+
+  std::mutex mu;  // guards challenges and tokens
+  std::unordered_map<std::string, Challenge> challenges;
+  std::unordered_map<std::string, Session> tokens;
+
+  std::mutex metrics_mu;
+  std::map<std::string, std::uint64_t> requests;  // "route status" -> count
+  std::atomic<std::uint64_t> reencrypted{0};
+  std::atomic<std::uint64_t> reencrypt_failures{0};
+  std::atomic<std::uint64_t> integrity_failures{0};
+
+  void log(const std::string& line) { std::fprintf(stderr, "serve: %s\n", line.c_str()); }
+
+  Result<std::string> random_hex(std::size_t n) {
+    Bytes b(n);
+    EV_TRY(rng.random(b));
+    return to_hex(b, false);
+  }
+
+  void prune_locked(std::int64_t now) {
+    std::erase_if(challenges, [now](const auto& kv) { return kv.second.expires < now; });
+    std::erase_if(tokens, [now](const auto& kv) { return kv.second.expires < now; });
+  }
+
+  // ---- access -------------------------------------------------------------------------------
+
+  Result<Session> authenticate(const httplib::Request& req) {
+    const std::string h = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (h.size() <= kBearer.size() || h.compare(0, kBearer.size(), kBearer) != 0) {
+      return make_error(WorkerErrc::Unauthorized, "missing 'Authorization: Bearer <token>'");
+    }
+    const std::string token = h.substr(kBearer.size());
+    std::lock_guard lock(mu);
+    auto it = tokens.find(token);
+    if (it == tokens.end()) return make_error(WorkerErrc::Unauthorized, "unknown token");
+    if (it->second.expires < unix_now()) {
+      tokens.erase(it);
+      return make_error(WorkerErrc::Unauthorized, "token expired");
+    }
+    return it->second;
+  }
+
+  // The agent may act for the wallet on `service` (nullopt: on anything) at the best block.
+  Result<void> authorize(const Session& s, const std::optional<vault::ServiceName>& service) {
+    if (s.is_wallet()) return ok();
+    auto g = EV_TRY(chain->grant(s.wallet, s.agent));
+    if (!g) return make_error(WorkerErrc::Forbidden, "agent " + to_hex(s.agent) + " has no grant");
+    if (!g->active()) {
+      return make_error(
+          WorkerErrc::Forbidden,
+          "agent " + to_hex(s.agent) + " was revoked at block " + std::to_string(*g->revoked_at));
+    }
+    if (service && !g->covers(*service)) {
+      return make_error(WorkerErrc::Forbidden, "agent " + to_hex(s.agent) +
+                                                   "'s grant does not cover service '" +
+                                                   std::string(service->view()) + "'");
+    }
+    return ok();
+  }
+
+  Result<std::pair<Session, vault::ServiceName>> credential_access(const httplib::Request& req) {
+    const Session s = EV_TRY(authenticate(req));
+    const AccountId wallet = EV_TRY(parse_account(req.matches[1].str(), "wallet"));
+    auto service = EV_TRY(parse_service(req.matches[2].str()));
+    if (wallet != s.wallet) {
+      return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
+    }
+    EV_TRY(authorize(s, service));
+    return std::pair{s, std::move(service)};
+  }
+
+  // The caller's pointers for the service, newest (largest UUIDv7) first.
+  Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> own_pointers(
+      const Session& s, const vault::ServiceName& service) {
+    auto all = EV_TRY(chain->pointers(s.wallet));
+    std::vector<std::pair<BlobId, vault::VaultPointer>> mine;
+    for (auto& [id, p] : all) {
+      if (p.service == service && (s.is_wallet() || p.agent == s.agent)) {
+        mine.emplace_back(id, std::move(p));
+      }
+    }
+    std::sort(mine.begin(), mine.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    return mine;
+  }
+
+  Error rejected(const CallOutcome& out, std::string_view call) {
+    const std::string why = out.error.value_or("failed");
+    for (const char* e : {"AgentNotAuthorized", "AgentRevoked"}) {
+      if (out.failed_with(e))
+        return make_error(WorkerErrc::Forbidden, std::string(call) + ": " + why);
+    }
+    return make_error(WorkerErrc::Rejected, std::string(call) + ": " + why);
+  }
+
+  // ---- handlers -----------------------------------------------------------------------------
+
+  Result<Reply> challenge(const httplib::Request& req) {
+    const json body = EV_TRY(parse_body(req));
+    const std::string wallet_text = EV_TRY(string_field(body, "wallet"));
+    const std::string agent_text = EV_TRY(string_field(body, "agent"));
+    const AccountId wallet = EV_TRY(parse_account(wallet_text, "wallet"));
+    const AccountId agent = EV_TRY(parse_account(agent_text, "agent"));
+    const std::string id = EV_TRY(random_hex(16));
+    const std::string nonce = EV_TRY(random_hex(32));
+    const std::int64_t expires = unix_now() + opt.challenge_ttl.count();
+    const std::string message =
+        "epochvault-auth/v1\nworker: " + to_hex(enclave.signer.account_id()) +
+        "\nwallet: " + to_hex(wallet) + "\nagent: " + to_hex(agent) + "\nnonce: " + nonce +
+        "\nexpires: " + std::to_string(expires) + "\n";
+    {
+      std::lock_guard lock(mu);
+      prune_locked(unix_now());
+      if (challenges.size() + tokens.size() >= opt.max_outstanding) {
+        return make_error(WorkerErrc::Unavailable, "too many outstanding challenges and tokens");
+      }
+      challenges[id] = Challenge{wallet, agent, message, expires};
+    }
+    return Reply{200,
+                 {{"challenge_id", id},
+                  {"message", message},
+                  {"message_hex", to_hex(as_bytes(message))},
+                  {"expires_at", expires}}};
+  }
+
+  Result<Reply> token(const httplib::Request& req) {
+    const json body = EV_TRY(parse_body(req));
+    const std::string id = EV_TRY(string_field(body, "challenge_id"));
+    const std::string scheme_text = EV_TRY(string_field(body, "scheme"));
+    const std::string sig_text = EV_TRY(string_field(body, "signature"));
+    auto scheme = chain::parse_scheme(scheme_text);
+    if (!scheme) return bad("scheme '" + scheme_text + "': " + scheme.error().message);
+    if (*scheme == chain::Scheme::Sr25519) {
+      return bad("scheme sr25519 is not supported yet (use ed25519 or ecdsa)");
+    }
+    if (sig_text.size() > 200) return bad("signature too long");
+    auto sig = from_hex(sig_text);
+    if (!sig) return bad("signature: " + sig.error().message);
+    Challenge c;
+    {
+      std::lock_guard lock(mu);
+      auto it = challenges.find(id);
+      if (it == challenges.end()) {
+        return make_error(WorkerErrc::Unauthorized, "unknown or already used challenge");
+      }
+      c = it->second;
+      challenges.erase(it);  // one use, whatever the outcome
+    }
+    if (c.expires < unix_now()) return make_error(WorkerErrc::Unauthorized, "challenge expired");
+    auto v = chain::verify_for_account(*scheme, c.agent, as_bytes(c.message), *sig);
+    if (!v) {
+      return make_error(WorkerErrc::Unauthorized, "signature does not verify for agent " +
+                                                      to_hex(c.agent) + ": " + v.error().message);
+    }
+    Session s{c.wallet, c.agent, unix_now() + opt.token_ttl.count()};
+    EV_TRY(authorize(s, std::nullopt));
+    const std::string tok = EV_TRY(random_hex(32));
+    {
+      std::lock_guard lock(mu);
+      tokens[tok] = s;
+    }
+    return Reply{200,
+                 {{"token", tok},
+                  {"wallet", to_hex(s.wallet)},
+                  {"agent", to_hex(s.agent)},
+                  {"expires_at", s.expires}}};
+  }
+
+  // The wallet's current epoch, opening epoch 1 when it has none.
+  Result<vault::EpochInfo> current_epoch(const AccountId& wallet) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (auto info = EV_TRY(chain->epoch(wallet))) return *info;
+      auto fresh = EV_TRY(enclave::new_epoch_dek(enclave.shielding, wallet, 1, rng));
+      vault::OpenEpoch call;
+      call.wallet = wallet;
+      call.wrapped_dek = EV_TRY(vault::WrappedDek::from(fresh.wrapped));
+      const auto out = EV_TRY(chain->submit(enclave.signer, call));
+      if (out.success) log("opened epoch 1 of wallet " + to_hex(wallet));
+      if (!out.success && !out.failed_with("EpochExists")) return rejected(out, "open_epoch");
+    }
+    return make_error(WorkerErrc::Unavailable, "the wallet's epoch keeps changing; try again");
+  }
+
+  // Removes pointers (one batch) and, once the chain took it, their objects.
+  Result<CallOutcome> remove_pointers(
+      const AccountId& wallet, const std::vector<std::pair<BlobId, vault::VaultPointer>>& ps) {
+    std::vector<vault::Call> calls;
+    for (const auto& [id, p] : ps) calls.emplace_back(vault::RemoveBlob{wallet, id});
+    const auto out = EV_TRY(chain->submit_batch(enclave.signer, calls));
+    if (!out.success) return out;
+    for (const auto& [id, p] : ps) {
+      auto key = blob_key(opt.store_prefix, wallet, p.service.view(), p.epoch, id);
+      if (key) {
+        auto r = store->remove(*key);
+        if (!r) log("removing " + *key + ": " + r.error().to_string() + " (left for destruction)");
+      }
+    }
+    return out;
+  }
+
+  Result<Reply> put(const httplib::Request& req) {
+    auto [s, service] = EV_TRY(credential_access(req));
+    const json body = EV_TRY(parse_body(req));
+    const std::string data_text = EV_TRY(string_field(body, "data"));
+    const enclave::SecretBytes plain = EV_TRY(unbase64(data_text));
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const auto info = EV_TRY(current_epoch(s.wallet));
+      const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
+      const BlobId blob = EV_TRY(new_blob_id(rng));
+      const auto ctx = blob_context(s.wallet, service.view(), info.current, blob);
+      auto object = enclave::seal_blob(dek, ctx, plain.view(), rng);
+      if (!object) return make_error(WorkerErrc::Unavailable, object.error().to_string());
+      const std::string key =
+          EV_TRY(blob_key(opt.store_prefix, s.wallet, service.view(), info.current, blob));
+      s3::PutOptions po;
+      po.create_only = true;
+      if (auto r = store->put(key, *object, po); !r) return store_error(r.error(), key);
+      vault::RegisterBlob call;
+      call.wallet = s.wallet;
+      call.blob_id = blob;
+      call.service = service;
+      call.agent = s.agent;
+      call.epoch = info.current;
+      call.ciphertext_hash = enclave::ciphertext_hash(*object);
+      call.size = static_cast<std::uint32_t>(object->size());
+      // If the submission itself fails (connection), the object stays: the call may still be
+      // included, and a pointer must never name a missing object. Orphans go with their epoch.
+      const auto out = EV_TRY(chain->submit(enclave.signer, call));
+      if (!out.success) {
+        (void)store->remove(key);  // the chain refused it: nothing references the object
+        if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
+        return rejected(out, "register_blob");
+      }
+      // The caller's older credentials for this service are replaced.
+      auto older = EV_TRY(own_pointers(s, service));
+      std::erase_if(older,
+                    [&](const auto& e) { return e.first == blob || e.second.agent != s.agent; });
+      if (!older.empty()) {
+        auto removed = remove_pointers(s.wallet, older);
+        if (!removed || !removed->success) {
+          log("replacing older credentials of " + to_hex(s.wallet) + "/" +
+              std::string(service.view()) + " failed; the newest one is served");
+        }
+      }
+      return Reply{201,
+                   {{"blob_id", uuid_text(blob)},
+                    {"epoch", info.current},
+                    {"ciphertext_hash", to_hex(call.ciphertext_hash)},
+                    {"size", call.size},
+                    {"block", out.block},
+                    {"block_hash", to_hex(out.block_hash)}}};
+    }
+    return make_error(WorkerErrc::Unavailable, "the wallet's epoch kept rotating; try again");
+  }
+
+  Result<Reply> get(const httplib::Request& req) {
+    auto [s, service] = EV_TRY(credential_access(req));
+    for (int attempt = 0;; ++attempt) {
+      const bool last = attempt == 2;
+      auto mine = EV_TRY(own_pointers(s, service));
+      if (mine.empty()) {
+        return make_error(WorkerErrc::NotFound,
+                          "no credential for service '" + std::string(service.view()) + "'");
+      }
+      const auto& [blob, p] = mine.front();
+      const std::string key =
+          EV_TRY(blob_key(opt.store_prefix, s.wallet, service.view(), p.epoch, blob));
+      // A sweep may move the blob between our pointer read and the fetch: read again.
+      auto object = fetch_verified(*store, key, p.ciphertext_hash);
+      if (!object && is(object.error(), WorkerErrc::NotFound) && !last) continue;
+      if (!object) {
+        if (is(object.error(), WorkerErrc::Integrity)) {
+          ++integrity_failures;
+          log(object.error().message);
+        }
+        return std::move(object).error();
+      }
+      auto dek = load_dek(*chain, enclave.shielding, s.wallet, p.epoch);
+      if (!dek && is(dek.error(), WorkerErrc::NotFound) && !last) continue;
+      if (!dek) return std::move(dek).error();
+      const auto ctx = blob_context(s.wallet, service.view(), p.epoch, blob);
+      auto plain = enclave::open_blob(*dek, ctx, *object);
+      if (!plain) {
+        ++integrity_failures;
+        log(key + ": " + plain.error().message);
+        return make_error(
+            WorkerErrc::Integrity,
+            "stored object " + key + " fails authentication: " + plain.error().message);
+      }
+      Epoch epoch = p.epoch;
+      bool moved = false;
+      const auto info = EV_TRY(chain->epoch(s.wallet));
+      if (info && info->current > p.epoch) {
+        auto r = lazy_reencrypt(s.wallet, blob, p, *dek, info->current);
+        if (r && *r) {
+          epoch = info->current;
+          moved = true;
+        } else if (!r) {
+          ++reencrypt_failures;
+          log("lazy re-encryption of " + key + ": " + r.error().to_string());
+        }
+      }
+      return Reply{200,
+                   {{"data", base64(plain->view())},
+                    {"blob_id", uuid_text(blob)},
+                    {"epoch", epoch},
+                    {"agent", to_hex(p.agent)},
+                    {"reencrypted", moved}}};
+    }
+  }
+
+  Result<bool> lazy_reencrypt(const AccountId& wallet, const BlobId& blob,
+                              const vault::VaultPointer& p, const enclave::Dek& old_dek,
+                              Epoch current) {
+    const enclave::Dek new_dek = EV_TRY(load_dek(*chain, enclave.shielding, wallet, current));
+    enclave::DekCipher from(old_dek);
+    enclave::DekCipher to(new_dek);
+    const auto call =
+        EV_TRY(move_blob(*store, opt.store_prefix, from, to, wallet, blob, p, current, rng));
+    const auto out = EV_TRY(chain->submit(enclave.signer, call));
+    if (out.success) {
+      ++reencrypted;
+      return true;
+    }
+    // The rotate worker moved or removed it first: fine, the new object is theirs or adopted.
+    log("reencrypt_blob: " + out.error.value_or("failed") + " (left to the sweep)");
+    return false;
+  }
+
+  Result<Reply> remove(const httplib::Request& req) {
+    auto [s, service] = EV_TRY(credential_access(req));
+    auto mine = EV_TRY(own_pointers(s, service));
+    if (mine.empty()) {
+      return make_error(WorkerErrc::NotFound,
+                        "no credential for service '" + std::string(service.view()) + "'");
+    }
+    const auto out = EV_TRY(remove_pointers(s.wallet, mine));
+    if (!out.success) return rejected(out, "remove_blob");
+    return Reply{200, {{"removed", mine.size()}, {"block", out.block}}};
+  }
+
+  Result<Reply> status(const httplib::Request& req) {
+    const Session s = EV_TRY(authenticate(req));
+    const AccountId wallet = EV_TRY(parse_account(req.matches[1].str(), "wallet"));
+    if (wallet != s.wallet) {
+      return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
+    }
+    EV_TRY(authorize(s, std::nullopt));
+    const auto block = EV_TRY(chain->best_number());
+    const auto info = EV_TRY(chain->epoch(wallet));
+    const auto pointers = EV_TRY(chain->pointers(wallet));
+    json j = {{"wallet", to_hex(wallet)}, {"pointers", pointers.size()}, {"block", block}};
+    if (!info) {
+      j["current_epoch"] = 0;
+      j["draining"] = json::array();
+      j["live_blobs"] = 0;
+      return Reply{200, j};
+    }
+    j["current_epoch"] = info->current;
+    j["rotated_at"] = info->rotated_at;
+    j["reason"] = vault::reason_name(info->reason);
+    if (const auto* r = std::get_if<vault::Revocation>(&info->reason)) {
+      j["revoked_agent"] = to_hex(r->agent);
+    }
+    j["live_blobs"] = EV_TRY(chain->live_blobs(wallet, info->current));
+    json draining = json::array();
+    for (Epoch e = info->current; e-- > 1;) {
+      if (!EV_TRY(chain->wrapped_dek(wallet, e))) break;  // destroyed: so are all below
+      const bool revocation =
+          (e + 1 == info->current) && std::holds_alternative<vault::Revocation>(info->reason);
+      draining.push_back({{"epoch", e},
+                          {"live_blobs", EV_TRY(chain->live_blobs(wallet, e))},
+                          {"deadline_secs_after_rotation", revocation ? 86400 : 604800}});
+    }
+    j["draining"] = draining;
+    return Reply{200, j};
+  }
+
+  Reply health() {
+    auto n = chain->best_number();
+    if (!n) return error_reply(n.error());
+    s3::ListOptions lo;
+    lo.prefix = opt.store_prefix;
+    lo.max_keys = 1;
+    if (auto l = store->list(lo); !l) return error_reply(store_error(l.error(), "list"));
+    return {200, {{"status", "ok"}, {"block", *n}, {"role", "serve"}}};
+  }
+
+  Reply attestation() {
+    return {200,
+            {{"worker", to_hex(enclave.signer.account_id())},
+             {"role", "serve"},
+             {"measurement", to_hex(enclave.measurement.bytes())},
+             {"report", to_hex(enclave.attestation)},
+             {"platform", "simulated (not hardware-backed)"}}};
+  }
+
+  std::string metrics() {
+    std::string out =
+        "# HELP epochvault_serve_requests_total HTTP requests by route and status.\n"
+        "# TYPE epochvault_serve_requests_total counter\n";
+    {
+      std::lock_guard lock(metrics_mu);
+      for (const auto& [k, n] : requests) {
+        const auto sp = k.rfind(' ');
+        out += "epochvault_serve_requests_total{route=\"" + k.substr(0, sp) + "\",status=\"" +
+               k.substr(sp + 1) + "\"} " + std::to_string(n) + "\n";
+      }
+    }
+    out +=
+        "# TYPE epochvault_serve_reencrypted_total counter\nepochvault_serve_reencrypted_total " +
+        std::to_string(reencrypted.load()) + "\n";
+    out +=
+        "# TYPE epochvault_serve_reencrypt_failures_total counter\n"
+        "epochvault_serve_reencrypt_failures_total " +
+        std::to_string(reencrypt_failures.load()) + "\n";
+    out +=
+        "# TYPE epochvault_serve_integrity_failures_total counter\n"
+        "epochvault_serve_integrity_failures_total " +
+        std::to_string(integrity_failures.load()) + "\n";
+    return out;
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------
+
+  void send(const char* route, httplib::Response& res, const Reply& r) {
+    res.status = r.status;
+    res.set_content(r.body.dump(), "application/json");
+    std::lock_guard lock(metrics_mu);
+    ++requests[std::string(route) + " " + std::to_string(r.status)];
+  }
+
+  template <class F>
+  httplib::Server::Handler route(const char* name, F f) {
+    return [this, name, f](const httplib::Request& req, httplib::Response& res) {
+      Result<Reply> r = (this->*f)(req);
+      send(name, res, r ? *r : error_reply(r.error()));
+    };
+  }
+
+  void install() {
+    server.set_payload_max_length(opt.max_body);
+    server.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
+    server.set_read_timeout(10, 0);
+    server.set_write_timeout(10, 0);
+    const std::string cred = R"(/v1/credentials/([^/]+)/([^/]+))";
+    const std::string wallet_status = R"(/v1/wallets/([^/]+)/status)";
+    server.Post("/v1/auth/challenge", route("challenge", &Impl::challenge));
+    server.Post("/v1/auth/token", route("token", &Impl::token));
+    server.Put(cred, route("credential_put", &Impl::put));
+    server.Get(cred, route("credential_get", &Impl::get));
+    server.Delete(cred, route("credential_delete", &Impl::remove));
+    server.Get(wallet_status, route("status", &Impl::status));
+    server.Get("/v1/attestation", [this](const httplib::Request&, httplib::Response& res) {
+      send("attestation", res, attestation());
+    });
+    server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      send("healthz", res, health());
+    });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics(), "text/plain; version=0.0.4");
+    });
+    server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (res.status == 404) {
+        send("unknown", res, error_reply(404, "no route " + req.method + " " + req.path));
+      } else if (res.status == 413) {
+        send("unknown", res,
+             error_reply(413, "request body over " + std::to_string(opt.max_body) + " bytes"));
+      } else if (res.status == 405) {
+        send("unknown", res, error_reply(405, "method not allowed"));
+      } else if (res.body.empty()) {
+        send("unknown", res, error_reply(res.status, "request refused"));
+      }
+    });
+    server.set_exception_handler(
+        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          send("unknown", res, error_reply(503, "internal error"));
+        });
+  }
+};
+
+ServeWorker::ServeWorker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ServeWorker::~ServeWorker() { stop(); }
+
+Result<std::unique_ptr<ServeWorker>> ServeWorker::create(Enclave enclave,
+                                                         std::unique_ptr<VaultChain> chain,
+                                                         std::unique_ptr<s3::ObjectStore> store,
+                                                         ServeOptions options) {
+  if (!options.store_prefix.empty() && options.store_prefix.back() != '/') {
+    return make_error(WorkerErrc::Config, "store prefix must be empty or end with '/'");
+  }
+  auto impl = std::make_unique<Impl>(std::move(enclave));
+  impl->chain = std::move(chain);
+  impl->store = std::move(store);
+  impl->opt = std::move(options);
+  impl->install();
+  return std::unique_ptr<ServeWorker>(new ServeWorker(std::move(impl)));
+}
+
+Result<std::uint16_t> ServeWorker::start() {
+  auto& s = impl_->server;
+  int port = impl_->opt.port;
+  if (port == 0) {
+    port = s.bind_to_any_port(impl_->opt.host);
+  } else if (!s.bind_to_port(impl_->opt.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return make_error(WorkerErrc::Config, "cannot listen on " + impl_->opt.host + ":" +
+                                              std::to_string(impl_->opt.port));
+  }
+  impl_->thread = std::thread([&s] { s.listen_after_bind(); });
+  impl_->started = true;
+  return static_cast<std::uint16_t>(port);
+}
+
+void ServeWorker::stop() {
+  if (!impl_ || !impl_->started) return;
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->started = false;
+}
+
+}  // namespace ev::worker
