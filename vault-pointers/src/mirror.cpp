@@ -32,6 +32,8 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 constexpr std::uint32_t kKeysPage = 1000;
+// Blocks written per SQLite transaction by one sync pass.
+constexpr std::uint64_t kBlocksPerTransaction = 256;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -534,7 +536,10 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
     values.emplace_back(it, std::move(v));
   }
 
-  EV_TRY(exec(db_->db, "BEGIN IMMEDIATE"));
+  // Inside sync's batch transaction the block is a savepoint (undone alone on failure);
+  // called on its own it is a transaction.
+  const bool own_transaction = sqlite3_get_autocommit(db_->db) != 0;
+  EV_TRY(exec(db_->db, own_transaction ? "BEGIN IMMEDIATE" : "SAVEPOINT mirror_block"));
   auto body = [&]() -> Result<void> {
     const std::string hash_hex = to_hex(hash);
     for (const auto& row : rows) {
@@ -577,10 +582,11 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
   };
   auto r = body();
   if (!r) {
-    (void)exec(db_->db, "ROLLBACK");
+    (void)exec(db_->db,
+               own_transaction ? "ROLLBACK" : "ROLLBACK TO mirror_block; RELEASE mirror_block");
     return r;
   }
-  return exec(db_->db, "COMMIT");
+  return exec(db_->db, own_transaction ? "COMMIT" : "RELEASE mirror_block");
 }
 
 Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64_t> until) {
@@ -603,11 +609,29 @@ Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64
   }
   std::uint64_t head = EV_TRY(chain.finalized_number());
   if (until) head = std::min(head, *until);
+  // Blocks are written in batches of up to kBlocksPerTransaction, one SQLite transaction each
+  // (one commit instead of one per block while catching up). A failing block is undone alone:
+  // the whole blocks before it are committed, then the error is returned.
   std::uint64_t applied = 0;
-  for (std::uint64_t n = last ? last->number + 1 : 0; n <= head; ++n) {
-    const chain::H256 hash = EV_TRY(chain.block_hash(n));
-    EV_TRY(apply_block(chain, n, hash));
-    ++applied;
+  std::uint64_t n = last ? last->number + 1 : 0;
+  while (n <= head) {
+    const std::uint64_t end = std::min(head, n + (kBlocksPerTransaction - 1));
+    EV_TRY(exec(db_->db, "BEGIN IMMEDIATE"));
+    Result<void> r = ok();
+    for (; n <= end; ++n) {
+      auto hash = chain.block_hash(n);
+      if (!hash) {
+        r = std::move(hash).error();
+        break;
+      }
+      r = apply_block(chain, n, *hash);
+      if (!r) break;
+      ++applied;
+    }
+    auto c = exec(db_->db, "COMMIT");
+    if (!c) (void)exec(db_->db, "ROLLBACK");
+    if (!r) return std::move(r).error();
+    if (!c) return std::move(c).error();
   }
   return applied;
 }
