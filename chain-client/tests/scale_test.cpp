@@ -78,6 +78,30 @@ struct Node {
   EV_SCALE_FIELDS(kids)
 };
 
+// Runs of fixed-size fields (checked once per run on the fast path) around variable-size ones.
+struct Row {
+  std::uint32_t id = 0;
+  std::uint64_t amount = 0;
+  Compact<std::uint64_t> nonce;
+  bool flag = false;
+  std::array<std::uint8_t, 32> account{};
+  std::optional<bool> maybe;
+  i128 delta = 0;
+  bool last = false;
+  EV_SCALE_FIELDS(id, amount, nonce, flag, account, maybe, delta, last)
+  friend bool operator==(const Row&, const Row&) = default;
+};
+
+// Every field fixed-size: the whole struct is one run.
+struct AllFixed {
+  bool a = false;
+  std::uint16_t b = 0;
+  u128 c = 0;
+  std::array<std::uint8_t, 3> d{};
+  EV_SCALE_FIELDS(a, b, c, d)
+  friend bool operator==(const AllFixed&, const AllFixed&) = default;
+};
+
 // One field of every supported kind, nested containers included.
 struct Everything {
   bool flag = false;
@@ -1013,4 +1037,106 @@ TEST_CASE("property: the fast decode path and the error-reporting path agree",
   }
   REQUIRE(accepted > 0);
   REQUIRE(rejected > 0);
+}
+
+// True when decode<T> (fast path, replayed through the error path on failure) and
+// Codec<T>::decode (error path only) agree on `b`: same acceptance, bytes consumed, value and
+// error message.
+template <class T>
+bool paths_agree(const Bytes& b) {
+  Decoder fast_d(b);
+  const auto fast = ev::scale::decode<T>(fast_d);
+  Decoder slow_d(b);
+  const auto slow = Codec<T>::decode(slow_d);
+  if (fast.ok() != slow.ok()) return false;
+  if (!fast.ok()) return fast.error().message == slow.error().message;
+  return fast_d.pos() == slow_d.pos() && ev::scale::encode(*fast) == ev::scale::encode(*slow);
+}
+
+// Every truncation and, at every byte, three replacements (a bool-invalid 2, 0xff, a flipped
+// low bit) of `values` random encodings of T.
+template <class T>
+void check_paths_agree_exhaustively(std::uint64_t seed, int values) {
+  Rng rng(seed);
+  for (int i = 0; i < values; ++i) {
+    const Bytes b = ev::scale::encode(random_value<T>(rng, 0));
+    if (!paths_agree<T>(b)) FAIL("seed " << seed << ", value " << i << ", unchanged");
+    for (std::size_t k = 0; k < b.size(); ++k) {
+      const Bytes prefix(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(k));
+      if (!paths_agree<T>(prefix)) FAIL("seed " << seed << ", value " << i << ", cut at " << k);
+      for (const std::uint8_t x :
+           {std::uint8_t{2}, std::uint8_t{0xff}, static_cast<std::uint8_t>(b[k] ^ 1)}) {
+        Bytes m = b;
+        m[k] = x;
+        if (!paths_agree<T>(m)) {
+          FAIL("seed " << seed << ", value " << i << ", byte " << k << " set to " << int{x});
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "property: fixed-size field runs and Vecs of fixed-size elements agree with the error path",
+    "[scale][property]") {
+  check_paths_agree_exhaustively<std::vector<Row>>(kSeed + 5, 60);
+  check_paths_agree_exhaustively<Row>(kSeed + 6, 200);
+  check_paths_agree_exhaustively<std::vector<AllFixed>>(kSeed + 8, 100);
+  check_paths_agree_exhaustively<std::vector<std::uint32_t>>(kSeed + 9, 200);
+  check_paths_agree_exhaustively<std::vector<u128>>(kSeed + 10, 100);
+  check_paths_agree_exhaustively<std::vector<std::array<std::uint8_t, 3>>>(kSeed + 11, 200);
+  check_paths_agree_exhaustively<std::optional<std::vector<std::int16_t>>>(kSeed + 12, 200);
+  check_paths_agree_exhaustively<std::vector<std::vector<AllFixed>>>(kSeed + 13, 60);
+}
+
+TEST_CASE("fast path: Vecs of fixed-size elements and field runs decode in place", "[scale]") {
+  const std::vector<AllFixed> v = {{true, 0x1234, (u128{1} << 100) + 5, {1, 2, 3}},
+                                   {false, 0, 0, {0, 0, 0}}};
+  // 2 elements of 1 + 2 + 16 + 3 bytes.
+  REQUIRE(ev::scale::encode(v).size() == 1 + 2 * 22);
+  REQUIRE(ev::scale::decode_all<std::vector<AllFixed>>(ev::scale::encode(v)).value() == v);
+  // A bool inside a run is still validated, and the error names the field.
+  Bytes bad = ev::scale::encode(v);
+  bad[1 + 22] = 2;
+  const ev::Error e = decode_error<std::vector<AllFixed>>(bad);
+  require_errc(e, Errc::InvalidBool);
+  REQUIRE(contains(e.message, "[1]: AllFixed.a: "));
+  REQUIRE(contains(e.message, "at offset 23"));
+  // A run cut short reports the first field that does not fit.
+  const Bytes one = ev::scale::encode(v[0]);
+  const Bytes cut(one.begin(), one.begin() + 5);
+  const ev::Error t = decode_error<AllFixed>(cut);
+  require_errc(t, Errc::Truncated);
+  REQUIRE(contains(t.message, "AllFixed.c: "));
+}
+
+TEST_CASE("compact_as<u64>: every big-integer width, at its bounds", "[scale]") {
+  for (unsigned n = 4; n <= 8; ++n) {
+    INFO("width " << n);
+    const std::uint64_t lo = n == 4 ? std::uint64_t{1} << 30 : std::uint64_t{1} << (8 * (n - 1));
+    const std::uint64_t hi = n == 8 ? UINT64_MAX : (std::uint64_t{1} << (8 * n)) - 1;
+    for (const std::uint64_t v : {lo, lo + 1, hi - 1, hi}) {
+      Encoder e;
+      e.compact(v).u8(0xaa);  // a byte after: the reader must stop before it
+      REQUIRE(e.size() == n + 2);
+      Decoder d(e.data());
+      REQUIRE(d.compact_as<std::uint64_t>().value() == v);
+      REQUIRE(d.pos() == n + 1);
+      // Cut before the last byte: truncated; top byte zero: non-canonical.
+      const Bytes cut(e.data().begin(), e.data().begin() + n);
+      require_errc(Decoder(cut).compact_as<std::uint64_t>().error(), Errc::Truncated);
+      Bytes zero_top(e.data().begin(), e.data().begin() + n + 1);
+      zero_top[n] = 0;
+      require_errc(Decoder(zero_top).compact_as<std::uint64_t>().error(),
+                   Errc::NonCanonicalCompact);
+    }
+  }
+  // Above 64 bits: through the Result path, consuming exactly the integer.
+  Encoder e;
+  e.compact(u128{1} << 64).u8(7);
+  Decoder d(e.data());
+  REQUIRE(d.compact().value() == (u128{1} << 64));
+  REQUIRE(d.u8().value() == 7);
+  REQUIRE(d.empty());
+  require_errc(Decoder(e.data()).compact_as<std::uint64_t>().error(), Errc::Overflow);
 }

@@ -284,6 +284,13 @@ class Decoder {
     out = in_[pos_++] == 1;
     return true;
   }
+  // The next n bytes, as a pointer to them.
+  [[nodiscard]] bool try_take(std::size_t n, const std::uint8_t*& out) {
+    if (n > remaining()) return false;
+    out = in_.data() + pos_;
+    pos_ += n;
+    return true;
+  }
   [[nodiscard]] bool try_raw(std::size_t n, ByteSpan& out) {
     if (n > remaining()) return false;
     out = in_.subspan(pos_, n);
@@ -307,10 +314,15 @@ class Decoder {
   void leave() { --depth_; }
 
  private:
+  // The Result path of compact_as, on a copy of the decoder (see compact_as).
   template <class T>
-  [[gnu::noinline]] Result<T> compact_slow() {
-    u128 v = EV_TRY(compact_limited(sizeof(T), detail_max<T>()));
+  [[gnu::noinline]] static Result<T> compact_slow(Decoder d) {
+    u128 v = EV_TRY(d.compact_limited(sizeof(T), detail_max<T>()));
     return static_cast<T>(v);
+  }
+  // Bytes taken by a compact integer whose first byte is b0.
+  static std::size_t compact_length(std::uint8_t b0) {
+    return (b0 & 3) == 3 ? (b0 >> 2) + 5u : std::size_t{1} << (b0 & 3);
   }
   template <class T>
   static constexpr u128 detail_max() {
@@ -405,58 +417,66 @@ template <class T>
   // Big-integer mode handled here: at most 8 bytes, and no more than T holds.
   constexpr std::size_t kMaxBig = sizeof(T) < 8 ? sizeof(T) : 8;
   const std::size_t left = remaining();
-  if (left == 0) return false;
+  if (left == 0) [[unlikely]] {
+    return false;
+  }
   const std::uint8_t* p = in_.data() + pos_;
-  const std::uint8_t b0 = p[0];
+  const std::uint32_t b0 = p[0];
+  std::uint64_t v = 0;
+  std::size_t len = 0;
   switch (b0 & 3) {
-    case 0: {
-      const std::uint32_t v = b0 >> 2;
-      if (!detail::fits<T>(v)) return false;
-      out = static_cast<T>(v);
-      pos_ += 1;
-      return true;
-    }
-    case 1: {
+    case 0:  // always canonical
+      v = b0 >> 2;
+      len = 1;
+      break;
+    case 1:
       if (left < 2) return false;
-      const std::uint32_t v = (b0 | (std::uint32_t{p[1]} << 8)) >> 2;
-      if (v < 64 || !detail::fits<T>(v)) return false;
-      out = static_cast<T>(v);
-      pos_ += 2;
-      return true;
-    }
+      v = (b0 | (std::uint32_t{p[1]} << 8)) >> 2;
+      if (v < 64) return false;
+      len = 2;
+      break;
     case 2: {
       if (left < 4) return false;
-      std::uint32_t x;
+      std::uint32_t x = 0;
       std::memcpy(&x, p, 4);
-      const std::uint32_t v = x >> 2;
-      if (v < 16384 || !detail::fits<T>(v)) return false;
-      out = static_cast<T>(v);
-      pos_ += 4;
-      return true;
+      v = x >> 2;
+      if (v < 16384) return false;
+      len = 4;
+      break;
     }
     default: {
-      const std::size_t n = (b0 >> 2) + 4u;
+      const std::size_t n = (b0 >> 2) + 4u;  // 4..67 bytes follow
       if (n > kMaxBig || left <= n || p[n] == 0) return false;
-      std::uint64_t v = 0;
-      std::memcpy(&v, p + 1, n);
-      if (v < (std::uint64_t{1} << 30) || !detail::fits<T>(v)) return false;
-      out = static_cast<T>(v);
-      pos_ += n + 1;
-      return true;
+      // n is 4..8 here: two 4-byte loads, the first and the last four value bytes (they
+      // overlap when n < 8, with equal bytes at equal places), never past p[n].
+      std::uint32_t lo = 0;
+      std::uint32_t hi = 0;
+      std::memcpy(&lo, p + 1, 4);
+      std::memcpy(&hi, p + n - 3, 4);
+      v = lo | (std::uint64_t{hi} << (8 * (n - 4)));
+      if (v < (std::uint64_t{1} << 30)) return false;
+      len = n + 1;
+      break;
     }
   }
+  if (!detail::fits<T>(v)) return false;
+  out = static_cast<T>(v);
+  pos_ += len;
+  return true;
 }
 
 template <class T>
 [[gnu::always_inline]] inline Result<T> Decoder::compact_as() {
   static_assert(detail::CompactInt<T>, "compact_as<T>: T must be an unsigned integer or u128");
-  const std::size_t at = pos_;
   T v{};
   if (try_compact(v)) [[likely]] {
     return v;
   }
-  pos_ = at;
-  return compact_slow<T>();
+  // try_compact left the position unchanged. The slow path works on a copy, so that this
+  // decoder's address is not taken on the hot path (it can stay in registers).
+  Result<T> r = compact_slow<T>(*this);
+  if (r) pos_ += compact_length(in_[pos_]);  // only big integers above 64 bits get here
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -573,20 +593,86 @@ inline bool decode_into(Decoder& d, T& out) {
 template <class T>
 concept FastDecodable = std::is_default_constructible_v<T> && std::is_move_assignable_v<T>;
 
+// Codecs of types whose encoding always takes the same number of bytes may also offer
+//   static constexpr std::size_t fixed_size;                  // == min_size
+//   static bool read_fixed(const std::uint8_t* p, T& out);    // p has fixed_size bytes
+// (false for an invalid value, e.g. a bool byte of 2). The fast path then checks the bounds of
+// a run of such fields, or of a whole Vec of them, once instead of per value.
+template <class T>
+concept FixedCodec = requires(const std::uint8_t* p, T& v) {
+  { Codec<T>::fixed_size } -> std::convertible_to<std::size_t>;
+  { Codec<T>::read_fixed(p, v) } -> std::same_as<bool>;
+};
+
+template <class Refs, std::size_t I>
+using FieldType = std::remove_cvref_t<std::tuple_element_t<I, Refs>>;
+
+// One past the last field of the run of fixed-size fields that starts at field I.
+template <class Refs, std::size_t I>
+constexpr std::size_t fixed_run_end() {
+  if constexpr (I < std::tuple_size_v<Refs>) {
+    if constexpr (FixedCodec<FieldType<Refs, I>>) {
+      return fixed_run_end<Refs, I + 1>();
+    } else {
+      return I;
+    }
+  } else {
+    return I;
+  }
+}
+
+// Encoded size of fields [I, J).
+template <class Refs, std::size_t I, std::size_t J>
+constexpr std::size_t fixed_run_bytes() {
+  if constexpr (I < J) {
+    return Codec<FieldType<Refs, I>>::fixed_size + fixed_run_bytes<Refs, I + 1, J>();
+  } else {
+    return 0;
+  }
+}
+
+// Reads fields I, I+1, ... of a run from p, which holds all of their bytes.
+template <class Refs, std::size_t I, std::size_t... K>
+[[gnu::always_inline]] inline bool read_fixed_run(const std::uint8_t* p, Refs& refs,
+                                                  std::index_sequence<K...>) {
+  return (Codec<FieldType<Refs, I + K>>::read_fixed(p + fixed_run_bytes<Refs, I, I + K>(),
+                                                    std::get<I + K>(refs)) &&
+          ...);
+}
+
+// Decodes fields I.. of a struct: a run of fixed-size fields with one bounds check, any other
+// field through its decode_into.
+template <std::size_t I, class Refs>
+[[gnu::always_inline]] inline bool decode_fields(Decoder& d, Refs& refs) {
+  if constexpr (I == std::tuple_size_v<Refs>) {
+    return true;
+  } else if constexpr (FixedCodec<FieldType<Refs, I>>) {
+    constexpr std::size_t kEnd = fixed_run_end<Refs, I>();
+    const std::uint8_t* p = nullptr;
+    return d.try_take(fixed_run_bytes<Refs, I, kEnd>(), p) &&
+           read_fixed_run<Refs, I>(p, refs, std::make_index_sequence<kEnd - I>{}) &&
+           decode_fields<kEnd>(d, refs);
+  } else {
+    return detail::decode_into(d, std::get<I>(refs)) && decode_fields<I + 1>(d, refs);
+  }
+}
+
 }  // namespace detail
 
 // Decodes one T. The success path runs without building errors; on failure the decoder
 // rewinds and decodes again through the error-reporting path, which fails at the same place
 // and says where and why.
+// The fast path runs on a copy of the decoder, committed on success: a local whose address
+// is not taken stays in registers.
 template <class T>
 [[nodiscard]] Result<T> decode(Decoder& d) {
   if constexpr (detail::FastDecodable<T>) {
-    const Decoder::Mark m = d.mark();
+    Decoder fast = d;
     T out{};
-    if (detail::decode_into(d, out)) [[likely]] {
+    if (detail::decode_into(fast, out)) [[likely]] {
+      d = fast;
       return out;
     }
-    d.rewind(m);
   }
   return Codec<T>::decode(d);
 }
@@ -663,6 +749,11 @@ struct Codec<T> {
       e.u64(static_cast<std::uint64_t>(v));
     }
   }
+  static constexpr std::size_t fixed_size = sizeof(T);
+  static bool read_fixed(const std::uint8_t* p, T& out) {
+    std::memcpy(&out, p, sizeof(T));
+    return true;
+  }
   static bool decode_into(Decoder& d, T& out) { return d.try_fixed(out); }
   static Result<T> decode(Decoder& d) {
     if constexpr (sizeof(T) == 1) {
@@ -681,6 +772,11 @@ template <>
 struct Codec<u128> {
   static constexpr std::size_t min_size = 16;
   static void encode(Encoder& e, u128 v) { e.u128_(v); }
+  static constexpr std::size_t fixed_size = 16;
+  static bool read_fixed(const std::uint8_t* p, u128& out) {
+    std::memcpy(&out, p, 16);
+    return true;
+  }
   static bool decode_into(Decoder& d, u128& out) { return d.try_fixed(out); }
   static Result<u128> decode(Decoder& d) { return d.u128_(); }
 };
@@ -689,6 +785,11 @@ template <>
 struct Codec<i128> {
   static constexpr std::size_t min_size = 16;
   static void encode(Encoder& e, i128 v) { e.i128_(v); }
+  static constexpr std::size_t fixed_size = 16;
+  static bool read_fixed(const std::uint8_t* p, i128& out) {
+    std::memcpy(&out, p, 16);
+    return true;
+  }
   static bool decode_into(Decoder& d, i128& out) { return d.try_fixed(out); }
   static Result<i128> decode(Decoder& d) { return d.i128_(); }
 };
@@ -697,6 +798,11 @@ template <>
 struct Codec<bool> {
   static constexpr std::size_t min_size = 1;
   static void encode(Encoder& e, bool v) { e.boolean(v); }
+  static constexpr std::size_t fixed_size = 1;
+  static bool read_fixed(const std::uint8_t* p, bool& out) {
+    out = *p == 1;
+    return *p <= 1;
+  }
   static bool decode_into(Decoder& d, bool& out) { return d.try_boolean(out); }
   static Result<bool> decode(Decoder& d) { return d.boolean(); }
 };
@@ -770,9 +876,29 @@ struct Codec<std::vector<T>> {
     std::size_t n = 0;
     if (!d.try_enter() || !d.try_length(Codec<T>::min_size, n)) return false;
     out.clear();
-    out.reserve(detail::reserve_hint(n, sizeof(T)));
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!detail::decode_into(d, out.emplace_back())) return false;
+    const std::size_t hint = detail::reserve_hint(n, sizeof(T));
+    if (n <= hint) [[likely]] {
+      // All elements allocated at once, then decoded in place.
+      out.resize(n);
+      if constexpr (detail::FixedCodec<T>) {
+        // try_length allowed at most remaining() / min_size elements, and min_size is
+        // fixed_size here: all of them are in the input. One bounds check for the whole Vec.
+        static_assert(Codec<T>::min_size == Codec<T>::fixed_size);
+        const std::uint8_t* p = nullptr;
+        if (!d.try_take(n * Codec<T>::fixed_size, p)) return false;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!Codec<T>::read_fixed(p + i * Codec<T>::fixed_size, out[i])) return false;
+        }
+      } else {
+        for (T& x : out) {
+          if (!detail::decode_into(d, x)) return false;
+        }
+      }
+    } else {
+      out.reserve(hint);  // the rest grows with the data actually present
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!detail::decode_into(d, out.emplace_back())) return false;
+      }
     }
     d.leave();
     return true;
@@ -813,6 +939,11 @@ template <std::size_t N>
 struct Codec<std::array<std::uint8_t, N>> {
   static constexpr std::size_t min_size = N;
   static void encode(Encoder& e, const std::array<std::uint8_t, N>& v) { e.raw(v); }
+  static constexpr std::size_t fixed_size = N;
+  static bool read_fixed(const std::uint8_t* p, std::array<std::uint8_t, N>& out) {
+    std::memcpy(out.data(), p, N);
+    return true;
+  }
   static bool decode_into(Decoder& d, std::array<std::uint8_t, N>& out) {
     ByteSpan s;
     if (!d.try_raw(N, s)) return false;
@@ -979,8 +1110,7 @@ requires(HasScaleFields<T> && !HasMemberCodec<T>) struct Codec<T> {
   static bool decode_into(Decoder& d, T& out) {
     if (!d.try_enter()) return false;
     Refs refs = out.scale_fields();
-    const bool good =
-        std::apply([&d](auto&... f) { return (detail::decode_into(d, f) && ...); }, refs);
+    const bool good = detail::decode_fields<0>(d, refs);
     d.leave();
     return good;
   }
