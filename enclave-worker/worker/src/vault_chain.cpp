@@ -139,6 +139,13 @@ Result<std::optional<vault::Role>> VaultChain::approved(const vault::Measurement
 
 Result<CallOutcome> VaultChain::submit_encoded(const chain::KeyPair& signer, const Bytes& call) {
   auto out = client_->submit(signer, call);
+  // Another process with this key (a restarted worker whose old transactions are still in
+  // the pool, or an operator tool) moved the nonce: the client resynced it; try again.
+  for (int retry = 0; retry < 3 && !out && is(out.error(), chain::ClientErrc::Rejected) &&
+                      out.error().message.find("Stale") != std::string::npos;
+       ++retry) {
+    out = client_->submit(signer, call);
+  }
   if (!out) return unavailable(out.error(), "submit");
   CallOutcome r;
   r.success = out->success;

@@ -1,0 +1,536 @@
+// The two workers end to end in one process: a dev node, a directory store, epochvault-serve's
+// HTTP API (over real HTTP) and epochvault-rotate's passes (tick() called by the test, so every
+// step is deterministic). Nothing is mocked: the chain is the dev node with the real pallet.
+#include <sodium.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "ev/chain/keys.hpp"
+#include "ev/chain/rpc.hpp"
+#include "ev/devnode/node.hpp"
+#include "ev/enclave/dek.hpp"
+#include "ev/s3/s3_client.hpp"
+#include "ev/vault/storage.hpp"
+#include "ev/worker/blobs.hpp"
+#include "ev/worker/rotate.hpp"
+#include "ev/worker/serve.hpp"
+#include "test_support.hpp"
+
+using namespace ev;
+using namespace ev::worker;
+using nlohmann::json;
+
+namespace {
+
+chain::KeyPair key(chain::Scheme s, const char* suri) { return chain::from_suri(s, suri).value(); }
+
+std::string b64(std::string_view s) {
+  std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
+                    s.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();
+  return out;
+}
+
+std::string unb64(const std::string& s) {
+  std::string out(s.size(), '\0');
+  std::size_t n = 0;
+  REQUIRE(sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
+                            s.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+  out.resize(n);
+  return out;
+}
+
+struct HttpReply {
+  int status = 0;
+  json body;
+};
+
+struct Stack {
+  test::TempDir dir;
+  std::unique_ptr<devnode::Node> node;
+  std::string url;
+  std::unique_ptr<VaultChain> chain;  // the test's own connection (users, sudo, checks)
+  std::unique_ptr<ServeWorker> serve;
+  std::uint16_t port = 0;
+  std::unique_ptr<RotateWorker> rotate;
+  std::unique_ptr<s3::ObjectStore> store;  // the test's view of the store (the "host")
+  EnclaveOptions serve_opts;
+  EnclaveOptions rotate_opts;
+
+  explicit Stack(std::chrono::seconds token_ttl = std::chrono::seconds(900),
+                 std::chrono::seconds period = std::chrono::hours(1)) {
+    devnode::NodeConfig cfg;
+    cfg.dev = true;
+    cfg.rpc.port = 0;
+    node = devnode::Node::open(cfg).value();
+    url = "ws://127.0.0.1:" + std::to_string(node->start().value());
+    chain = VaultChain::connect(url).value();
+    const std::string store_url = "file://" + (dir.path() / "store").string();
+    std::filesystem::create_directories(dir.path() / "enclave");
+    store = s3::open_store(store_url).value();
+
+    // Two "executables" with different measurements sharing one sealed seed.
+    for (auto* o : {&serve_opts, &rotate_opts}) {
+      const bool is_serve = o == &serve_opts;
+      const auto bin = dir.path() / (is_serve ? "serve.bin" : "rotate.bin");
+      std::ofstream(bin) << (is_serve ? "serve build" : "rotate build");
+      o->role = is_serve ? vault::Role::Serve : vault::Role::Rotate;
+      o->seed_dir = dir.path() / "enclave";
+      o->platform_secret = dir.path() / "enclave" / "platform.secret";
+      o->measured_file = bin;
+    }
+    const auto sudo = key(chain::Scheme::Ecdsa, "//Alice");
+    Enclave se = open_enclave(serve_opts).value();
+    Enclave re = open_enclave(rotate_opts).value();
+    REQUIRE(chain->submit_sudo(sudo, vault::ApproveMeasurement{se.measurement, vault::Role::Serve})
+                .value()
+                .success);
+    REQUIRE(chain->submit_sudo(sudo, vault::ApproveMeasurement{re.measurement, vault::Role::Rotate})
+                .value()
+                .success);
+    REQUIRE(register_worker(se, *chain).ok());
+    REQUIRE(register_worker(re, *chain).ok());
+
+    ServeOptions so;
+    so.port = 0;
+    so.token_ttl = token_ttl;
+    serve = ServeWorker::create(std::move(se), VaultChain::connect(url).value(),
+                                s3::open_store(store_url).value(), so)
+                .value();
+    port = serve->start().value();
+    RotateOptions ro;
+    ro.state_dir = dir.path() / "rotate";
+    ro.period = period;
+    ro.batch = 4;  // several batches even for a handful of blobs
+    rotate = RotateWorker::create(std::move(re), VaultChain::connect(url).value(),
+                                  s3::open_store(store_url).value(), ro)
+                 .value();
+  }
+
+  // The serve enclave's keys again (same seed, same measurement): what a compromised host
+  // could NOT do; the AAD test uses it to forge a pointer the way a malicious chain could.
+  Enclave serve_enclave() const { return open_enclave(serve_opts).value(); }
+
+  HttpReply request(const std::string& method, const std::string& path, const std::string& body,
+                    const std::string& token = "") {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    httplib::Result r = method == "GET"      ? c.Get(path.c_str(), h)
+                        : method == "DELETE" ? c.Delete(path.c_str(), h)
+                        : method == "PUT"    ? c.Put(path.c_str(), h, body, "application/json")
+                                             : c.Post(path.c_str(), h, body, "application/json");
+    REQUIRE(r);
+    HttpReply out{r->status, json::parse(r->body, nullptr, false)};
+    if (r->status >= 400) {
+      // Every error has the documented shape.
+      REQUIRE(out.body.is_object());
+      REQUIRE(out.body["error"]["code"].is_string());
+      REQUIRE(out.body["error"]["message"].is_string());
+    }
+    return out;
+  }
+
+  HttpReply token_reply(const chain::KeyPair& agent, const AccountId& wallet) {
+    const auto c =
+        request("POST", "/v1/auth/challenge",
+                json{{"wallet", to_hex(wallet)}, {"agent", to_hex(agent.account_id())}}.dump());
+    REQUIRE(c.status == 200);
+    const std::string msg = c.body["message"];
+    const auto sig = agent.sign(as_bytes(msg)).value();
+    return request("POST", "/v1/auth/token",
+                   json{{"challenge_id", c.body["challenge_id"]},
+                        {"scheme", std::string(chain::scheme_name(agent.scheme()))},
+                        {"signature", to_hex(sig)}}
+                       .dump());
+  }
+
+  std::string token(const chain::KeyPair& agent, const AccountId& wallet) {
+    auto r = token_reply(agent, wallet);
+    REQUIRE(r.status == 200);
+    return r.body["token"];
+  }
+
+  static std::string cred(const AccountId& wallet, const std::string& service) {
+    return "/v1/credentials/" + to_hex(wallet) + "/" + service;
+  }
+
+  HttpReply put(const std::string& tok, const AccountId& wallet, const std::string& service,
+                const std::string& secret) {
+    return request("PUT", cred(wallet, service), json{{"data", b64(secret)}}.dump(), tok);
+  }
+  HttpReply get(const std::string& tok, const AccountId& wallet, const std::string& service) {
+    return request("GET", cred(wallet, service), "", tok);
+  }
+
+  void user_call(const chain::KeyPair& who, const vault::Call& call) {
+    const auto out = chain->submit(who, call).value();
+    REQUIRE(out.success);
+  }
+
+  std::vector<chain::EventRecord> vault_events() {
+    std::vector<chain::EventRecord> out;
+    const auto best = chain->best_number().value();
+    for (std::uint64_t n = 1; n <= best; ++n) {
+      const auto h = chain::rpc::chain_get_block_hash(chain->client().rpc(), n).value().value();
+      auto events = chain->client().events_at(h);
+      REQUIRE(events.ok());
+      std::vector<chain::EventRecord> block_events = std::move(events).value();
+      for (auto& e : block_events) {
+        if (e.pallet == "VaultPointers") out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  std::size_t object_count() {
+    s3::ListOptions lo;
+    return store->list(lo).value().objects.size();
+  }
+};
+
+const auto kDave = [] { return key(chain::Scheme::Ed25519, "//Dave"); };
+const auto kEve = [] { return key(chain::Scheme::Ecdsa, "//Eve"); };
+const auto kFerdie = [] { return key(chain::Scheme::Ed25519, "//Ferdie"); };
+
+}  // namespace
+
+TEST_CASE(
+    "serve and rotate: two agents store and read, a revocation rotates, sweeps, destroys; "
+    "the revoked agent is refused and the other reads its bytes unchanged",
+    "[worker]") {
+  Stack s;
+  const auto wallet = kDave();
+  const auto a = kEve();
+  const auto b = kFerdie();
+  const AccountId w = wallet.account_id();
+  s.user_call(wallet, vault::AuthorizeAgent{a.account_id(), {}});
+  s.user_call(wallet, vault::AuthorizeAgent{b.account_id(), {}});
+  const std::string ta = s.token(a, w);
+  const std::string tb = s.token(b, w);
+  const std::string secret_a = "ghp_agent-a-secret\x01\x02";
+  const std::string secret_b(std::string("aws-agent-b\0secret", 18));
+
+  auto pa = s.put(ta, w, "github.com", secret_a);
+  REQUIRE(pa.status == 201);
+  CHECK(pa.body["epoch"] == 1);
+  auto pb = s.put(tb, w, "aws.amazon.com", secret_b);
+  REQUIRE(pb.status == 201);
+  CHECK(unb64(s.get(ta, w, "github.com").body["data"]) == secret_a);
+  CHECK(unb64(s.get(tb, w, "aws.amazon.com").body["data"]) == secret_b);
+  // Each agent sees only its own credentials; the wallet sees all.
+  CHECK(s.get(tb, w, "github.com").status == 404);
+  const std::string tw = s.token(wallet, w);
+  CHECK(unb64(s.get(tw, w, "github.com").body["data"]) == secret_a);
+  CHECK(s.object_count() == 2);
+
+  // Nothing to do before the revocation.
+  auto idle = s.rotate->tick().value();
+  CHECK(idle.rotations == 0);
+
+  s.user_call(wallet, vault::RevokeAgent{a.account_id()});
+  // The revoked agent's token stops working from the revocation's block, before any rotation.
+  CHECK(s.get(ta, w, "github.com").status == 403);
+
+  auto rep = s.rotate->tick().value();
+  CHECK(rep.rotations == 1);
+  CHECK(rep.reencrypted == 1);  // B's blob
+  CHECK(rep.removed == 1);      // A's blob
+  CHECK(rep.destroyed == 1);
+  CHECK(rep.objects_deleted == 2);
+  CHECK(rep.errors == 0);
+
+  const auto info = s.chain->epoch(w).value().value();
+  CHECK(info.current == 2);
+  CHECK(std::holds_alternative<vault::Revocation>(info.reason));
+  CHECK_FALSE(s.chain->wrapped_dek(w, 1).value().has_value());
+  CHECK(s.chain->wrapped_dek(w, 2).value().has_value());
+
+  auto rb = s.get(tb, w, "aws.amazon.com");
+  REQUIRE(rb.status == 200);
+  CHECK(unb64(rb.body["data"]) == secret_b);
+  CHECK(rb.body["epoch"] == 2);
+  CHECK(rb.body["reencrypted"] == false);  // the sweep moved it already
+  CHECK(s.get(ta, w, "github.com").status == 403);
+  CHECK(s.token_reply(a, w).status == 403);  // no new token for a revoked agent
+  CHECK(s.object_count() == 1);              // B's blob at epoch 2 only
+
+  bool rotated = false;
+  bool destroyed = false;
+  for (const auto& e : s.vault_events()) {
+    if (e.name == "EpochRotated" && e.value["to_epoch"] == 2) {
+      rotated = e.value["reason"].dump().find("Revocation") != std::string::npos;
+    }
+    if (e.name == "EpochDestroyed" && e.value["epoch"] == 1) {
+      destroyed = e.value["objects_deleted"] == 2;
+    }
+  }
+  CHECK(rotated);
+  CHECK(destroyed);
+
+  // A second pass finds nothing left to do.
+  auto again = s.rotate->tick().value();
+  CHECK(again.rotations + again.reencrypted + again.removed + again.destroyed == 0);
+}
+
+TEST_CASE("serve: a blob of an older epoch is re-encrypted on read; rotate then only destroys",
+          "[worker]") {
+  Stack s;
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  REQUIRE(s.put(tw, w, "mail", "imap-password").status == 201);
+  // An operator rotation submitted by the rotate worker's key, without a sweep.
+  Enclave re = open_enclave(s.rotate_opts).value();
+  enclave::SystemRng rng;
+  auto fresh = enclave::new_epoch_dek(re.shielding, w, 2, rng).value();
+  vault::RotateEpoch rot;
+  rot.wallet = w;
+  rot.from_epoch = 1;
+  rot.wrapped_dek = vault::WrappedDek::from(fresh.wrapped).value();
+  rot.reason = vault::Operator{};
+  REQUIRE(s.chain->submit(re.signer, rot).value().success);
+
+  auto r = s.get(tw, w, "mail");
+  REQUIRE(r.status == 200);
+  CHECK(unb64(r.body["data"]) == "imap-password");
+  CHECK(r.body["epoch"] == 2);
+  CHECK(r.body["reencrypted"] == true);
+  CHECK(s.chain->live_blobs(w, 1).value() == 0);
+  CHECK(s.chain->live_blobs(w, 2).value() == 1);
+
+  auto rep = s.rotate->tick().value();
+  CHECK(rep.reencrypted == 0);
+  CHECK(rep.destroyed == 1);
+  CHECK(rep.objects_deleted == 1);  // the epoch-1 object the lazy path left behind
+  CHECK(unb64(s.get(tw, w, "mail").body["data"]) == "imap-password");
+}
+
+TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
+  Stack s(std::chrono::seconds(900), std::chrono::seconds(1));
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE(s.put(tw, w, "svc-" + std::to_string(i), "value-" + std::to_string(i)).status == 201);
+  }
+  CHECK(s.rotate->tick().value().rotations == 0);  // first seen now
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto rep = s.rotate->tick().value();
+  CHECK(rep.rotations == 1);
+  CHECK(rep.reencrypted == 6);  // in two batches of 4 and 2
+  CHECK(rep.destroyed == 1);
+  CHECK(std::holds_alternative<vault::Scheduled>(s.chain->epoch(w).value()->reason));
+  for (int i = 0; i < 6; ++i) {
+    auto r = s.get(tw, w, "svc-" + std::to_string(i));
+    CHECK(unb64(r.body["data"]) == "value-" + std::to_string(i));
+    CHECK(r.body["epoch"] == 2);
+  }
+}
+
+TEST_CASE("rotate: a sweep interrupted after storing the new object adopts it on the next pass",
+          "[worker]") {
+  Stack s;
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  REQUIRE(s.put(tw, w, "db", "postgres://secret").status == 201);
+  Enclave re = open_enclave(s.rotate_opts).value();
+  enclave::SystemRng rng;
+  auto fresh = enclave::new_epoch_dek(re.shielding, w, 2, rng).value();
+  vault::RotateEpoch rot;
+  rot.wallet = w;
+  rot.from_epoch = 1;
+  rot.wrapped_dek = vault::WrappedDek::from(fresh.wrapped).value();
+  rot.reason = vault::Scheduled{};
+  REQUIRE(s.chain->submit(re.signer, rot).value().success);
+  // What a crash between the store write and the chain call leaves: the epoch-2 object exists,
+  // the pointer still says epoch 1.
+  const auto [blob, ptr] = s.chain->pointers(w).value().front();
+  const auto d1 = load_dek(*s.chain, re.shielding, w, 1).value();
+  const auto d2 = load_dek(*s.chain, re.shielding, w, 2).value();
+  enclave::DekCipher c1(d1);
+  enclave::DekCipher c2(d2);
+  const auto call = move_blob(*s.store, "", c1, c2, w, blob, ptr, 2, rng).value();
+  CHECK(s.chain->pointer(w, blob).value()->epoch == 1);
+
+  auto rep = s.rotate->tick().value();
+  CHECK(rep.reencrypted == 1);
+  CHECK(rep.destroyed == 1);
+  CHECK(rep.errors == 0);
+  const auto now = s.chain->pointer(w, blob).value().value();
+  CHECK(now.epoch == 2);
+  CHECK(now.ciphertext_hash == call.ciphertext_hash);  // the adopted object, not a second one
+  CHECK(unb64(s.get(tw, w, "db").body["data"]) == "postgres://secret");
+}
+
+TEST_CASE("serve: a tampered object is refused with an integrity error and no plaintext",
+          "[worker]") {
+  Stack s;
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  auto p = s.put(tw, w, "bank", "pin-1234");
+  REQUIRE(p.status == 201);
+  const auto blob = parse_uuid(p.body["blob_id"].get<std::string>()).value();
+  const std::string k = blob_key("", w, "bank", 1, blob).value();
+  Bytes obj = s.store->get(k).value().data;
+  obj[obj.size() / 2] ^= 0x01;
+  REQUIRE(s.store->put(k, obj).ok());
+  auto r = s.get(tw, w, "bank");
+  CHECK(r.status == 502);
+  CHECK(r.body["error"]["code"] == "integrity");
+  CHECK_FALSE(r.body.contains("data"));
+  CHECK(r.body.dump().find("pin-1234") == std::string::npos);
+}
+
+TEST_CASE("serve: an object moved to another wallet, service or epoch fails authentication",
+          "[worker]") {
+  Stack s;
+  const auto dave = kDave();
+  const auto ferdie = kFerdie();
+  const AccountId w = dave.account_id();
+  const AccountId other = ferdie.account_id();
+  const std::string tw = s.token(dave, w);
+  const std::string to = s.token(ferdie, other);
+  auto p = s.put(tw, w, "bank", "pin-1234");
+  REQUIRE(p.status == 201);
+  REQUIRE(s.put(to, other, "shop", "placeholder").status == 201);  // opens Ferdie's epoch 1
+  const auto blob = parse_uuid(p.body["blob_id"].get<std::string>()).value();
+  const Bytes obj = s.store->get(blob_key("", w, "bank", 1, blob).value()).value().data;
+
+  // A malicious chain and host together: a pointer with the copied object's true hash at
+  // another wallet, another service and another blob id. The AEAD's AAD still refuses it.
+  Enclave se = s.serve_enclave();
+  struct Case {
+    AccountId wallet;
+    std::string service;
+    std::string tok;
+  };
+  for (const auto& c : {Case{other, "bank", to}, Case{w, "bank-copy", tw}}) {
+    enclave::SystemRng rng;
+    const BlobId fake = new_blob_id(rng).value();
+    REQUIRE(s.store->put(blob_key("", c.wallet, c.service, 1, fake).value(), obj).ok());
+    vault::RegisterBlob reg;
+    reg.wallet = c.wallet;
+    reg.blob_id = fake;
+    reg.service = vault::ServiceName::from(c.service).value();
+    reg.agent = c.wallet;
+    reg.epoch = 1;
+    reg.ciphertext_hash = enclave::ciphertext_hash(obj);
+    reg.size = static_cast<std::uint32_t>(obj.size());
+    REQUIRE(s.chain->submit(se.signer, reg).value().success);
+    auto r = s.get(c.tok, c.wallet, c.service);
+    CHECK(r.status == 502);
+    CHECK(r.body["error"]["code"] == "integrity");
+    CHECK_FALSE(r.body.contains("data"));
+  }
+  // The original still reads.
+  CHECK(unb64(s.get(tw, w, "bank").body["data"]) == "pin-1234");
+}
+
+TEST_CASE("serve: forged, expired, misused tokens and bad signatures are refused", "[worker]") {
+  Stack s(std::chrono::seconds(1));
+  const auto dave = kDave();
+  const auto eve = kEve();
+  const AccountId w = dave.account_id();
+  CHECK(s.get("", w, "x").status == 401);
+  CHECK(s.get(std::string(64, 'a'), w, "x").status == 401);  // forged
+  // A signature by another key.
+  auto c = s.request("POST", "/v1/auth/challenge",
+                     json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
+  const auto sig = eve.sign(as_bytes(c.body["message"].get<std::string>())).value();
+  auto bad = s.request(
+      "POST", "/v1/auth/token",
+      json{
+          {"challenge_id", c.body["challenge_id"]}, {"scheme", "ecdsa"}, {"signature", to_hex(sig)}}
+          .dump());
+  CHECK(bad.status == 401);
+  // The challenge was used up by the failed attempt.
+  const auto good = dave.sign(as_bytes(c.body["message"].get<std::string>())).value();
+  auto reuse = s.request("POST", "/v1/auth/token",
+                         json{{"challenge_id", c.body["challenge_id"]},
+                              {"scheme", "ed25519"},
+                              {"signature", to_hex(good)}}
+                             .dump());
+  CHECK(reuse.status == 401);
+  // An agent without a grant gets no token.
+  CHECK(s.token_reply(eve, w).status == 403);
+  // sr25519 is refused clearly.
+  auto c2 = s.request("POST", "/v1/auth/challenge",
+                      json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
+  auto sr = s.request(
+      "POST", "/v1/auth/token",
+      json{{"challenge_id", c2.body["challenge_id"]}, {"scheme", "sr25519"}, {"signature", "0x00"}}
+          .dump());
+  CHECK(sr.status == 400);
+  CHECK(sr.body["error"]["message"].get<std::string>().find("not supported") != std::string::npos);
+  // A valid token for one wallet does not open another.
+  const std::string tw = s.token(dave, w);
+  CHECK(s.get(tw, kFerdie().account_id(), "x").status == 403);
+  // Expired.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto expired = s.get(tw, w, "x");
+  CHECK(expired.status == 401);
+  CHECK(expired.body["error"]["message"].get<std::string>().find("expired") != std::string::npos);
+}
+
+TEST_CASE("serve: bad requests get precise 4xx JSON errors and change nothing", "[worker]") {
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  CHECK(s.request("POST", "/v1/auth/challenge", "{not json").status == 400);
+  CHECK(s.request("POST", "/v1/auth/challenge", "[]").status == 400);
+  CHECK(s.request("POST", "/v1/auth/challenge", R"({"wallet":"nope","agent":"x"})").status == 400);
+  CHECK(s.request("POST", "/v1/auth/token", R"({"challenge_id":"x"})").status == 400);
+  CHECK(s.request("PUT", Stack::cred(w, "github.com"), R"({"data":"***"})", tw).status == 400);
+  CHECK(s.request("PUT", Stack::cred(w, "github.com"), R"({"data":7})", tw).status == 400);
+  CHECK(s.request("PUT", Stack::cred(w, "GitHub"), R"({"data":"eA=="})", tw).status == 400);
+  CHECK(s.request("PUT", Stack::cred(w, ".."), R"({"data":"eA=="})", tw).status == 400);
+  CHECK(s.request("GET", "/v1/credentials/0x12/github.com", "", tw).status == 400);
+  CHECK(s.request("GET", "/v1/nothing", "").status == 404);
+  CHECK(s.get(tw, w, "github.com").status == 404);
+  CHECK(s.request("DELETE", Stack::cred(w, "github.com"), "", tw).status == 404);
+  // Over the credential limit (1 MiB) but under the body limit.
+  const std::string big(std::size_t{1024} * 1024 + 10, 'x');
+  CHECK(s.put(tw, w, "big", big).status == 413);
+  // Over the body limit.
+  CHECK(s.request("PUT", Stack::cred(w, "big"), std::string(std::size_t{3} * 1024 * 1024, ' '), tw)
+            .status == 413);
+  CHECK(s.object_count() == 0);
+  CHECK(s.chain->pointers(w).value().empty());
+}
+
+TEST_CASE("serve: PUT replaces the caller's credential, DELETE removes it, status reports",
+          "[worker]") {
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  REQUIRE(s.put(tw, w, "github.com", "one").status == 201);
+  REQUIRE(s.put(tw, w, "github.com", "two").status == 201);
+  CHECK(unb64(s.get(tw, w, "github.com").body["data"]) == "two");
+  CHECK(s.chain->pointers(w).value().size() == 1);
+  CHECK(s.object_count() == 1);
+  auto st = s.request("GET", "/v1/wallets/" + to_hex(w) + "/status", "", tw);
+  REQUIRE(st.status == 200);
+  CHECK(st.body["current_epoch"] == 1);
+  CHECK(st.body["live_blobs"] == 1);
+  CHECK(st.body["draining"].empty());
+  auto d = s.request("DELETE", Stack::cred(w, "github.com"), "", tw);
+  CHECK(d.status == 200);
+  CHECK(d.body["removed"] == 1);
+  CHECK(s.get(tw, w, "github.com").status == 404);
+  CHECK(s.object_count() == 0);
+  CHECK(s.request("GET", "/healthz", "").status == 200);
+  auto att = s.request("GET", "/v1/attestation", "");
+  CHECK(att.body["platform"].get<std::string>().find("not hardware-backed") != std::string::npos);
+}
