@@ -1,7 +1,5 @@
 #include "ev/worker/serve.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -13,11 +11,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "ev/chain/ss58.hpp"
 #include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
 #include "ev/worker/blobs.hpp"
 #include "ev/worker/errors.hpp"
+#include "ev/worker/requests.hpp"
 
 namespace ev::worker {
 
@@ -74,73 +72,6 @@ Reply error_reply(const Error& e) {
   // Messages of our own errors are written for the client; others get their domain too.
   return error_reply(status,
                      e.domain == ErrorTraits<WorkerErrc>::domain ? e.message : e.to_string());
-}
-
-Error bad(std::string msg) { return make_error(WorkerErrc::BadRequest, msg); }
-
-Result<json> parse_body(const httplib::Request& req) {
-  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return bad("request body is not valid JSON");
-  if (!j.is_object()) return bad("request body must be a JSON object");
-  return j;
-}
-
-Result<std::string> string_field(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end()) return bad(std::string("missing field '") + name + "'");
-  if (!it->is_string()) return bad(std::string("field '") + name + "' must be a string");
-  return it->get<std::string>();
-}
-
-Result<AccountId> parse_account(std::string_view text, std::string_view what) {
-  if (text.size() > 80) return bad(std::string(what) + ": too long");
-  auto a = chain::parse_account_id(text);
-  if (!a) return bad(std::string(what) + " '" + std::string(text) + "': " + a.error().message);
-  return *a;
-}
-
-Result<vault::ServiceName> parse_service(std::string_view text) {
-  if (text == "." || text == "..") return bad("service '" + std::string(text) + "' is reserved");
-  auto s = vault::ServiceName::from(text);
-  if (!s || text.empty()) {
-    return bad("service '" + std::string(text.substr(0, 80)) +
-               "': expected 1..64 characters of [a-z0-9._-]");
-  }
-  return std::move(s).value();
-}
-
-std::string base64(ByteSpan data) {
-  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();  // the terminating NUL
-  return out;
-}
-
-// Decodes into locked, wiped memory: the credential's plaintext.
-Result<enclave::SecretBytes> unbase64(std::string_view text) {
-  const std::size_t cap = text.size() / 4 * 3 + 3;
-  if (cap > enclave::kMaxCredentialSize + 3 + (text.size() % 4)) {
-    if (text.size() / 4 * 3 > enclave::kMaxCredentialSize + 2) {
-      return make_error(
-          WorkerErrc::TooLarge,
-          "credential over " + std::to_string(enclave::kMaxCredentialSize) + " bytes");
-    }
-  }
-  enclave::SecretBytes out(cap);
-  std::size_t n = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), cap, text.data(), text.size(), nullptr, &n, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return bad("field 'data' is not valid base64");
-  }
-  if (n > enclave::kMaxCredentialSize) {
-    return make_error(WorkerErrc::TooLarge,
-                      "credential over " + std::to_string(enclave::kMaxCredentialSize) + " bytes");
-  }
-  out.truncate(n);
-  return out;
 }
 
 struct Challenge {
@@ -232,7 +163,7 @@ struct ServeWorker::Impl {
 
   Result<std::pair<Session, vault::ServiceName>> credential_access(const httplib::Request& req) {
     const Session s = EV_TRY(authenticate(req));
-    const AccountId wallet = EV_TRY(parse_account(req.matches[1].str(), "wallet"));
+    const AccountId wallet = EV_TRY(parse_wallet(req.matches[1].str()));
     auto service = EV_TRY(parse_service(req.matches[2].str()));
     if (wallet != s.wallet) {
       return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
@@ -268,11 +199,7 @@ struct ServeWorker::Impl {
   // ---- handlers -----------------------------------------------------------------------------
 
   Result<Reply> challenge(const httplib::Request& req) {
-    const json body = EV_TRY(parse_body(req));
-    const std::string wallet_text = EV_TRY(string_field(body, "wallet"));
-    const std::string agent_text = EV_TRY(string_field(body, "agent"));
-    const AccountId wallet = EV_TRY(parse_account(wallet_text, "wallet"));
-    const AccountId agent = EV_TRY(parse_account(agent_text, "agent"));
+    const auto [wallet, agent] = EV_TRY(parse_challenge_request(req.body));
     const std::string id = EV_TRY(random_hex(16));
     const std::string nonce = EV_TRY(random_hex(32));
     const std::int64_t expires = unix_now() + opt.challenge_ttl.count();
@@ -296,18 +223,8 @@ struct ServeWorker::Impl {
   }
 
   Result<Reply> token(const httplib::Request& req) {
-    const json body = EV_TRY(parse_body(req));
-    const std::string id = EV_TRY(string_field(body, "challenge_id"));
-    const std::string scheme_text = EV_TRY(string_field(body, "scheme"));
-    const std::string sig_text = EV_TRY(string_field(body, "signature"));
-    auto scheme = chain::parse_scheme(scheme_text);
-    if (!scheme) return bad("scheme '" + scheme_text + "': " + scheme.error().message);
-    if (*scheme == chain::Scheme::Sr25519) {
-      return bad("scheme sr25519 is not supported yet (use ed25519 or ecdsa)");
-    }
-    if (sig_text.size() > 200) return bad("signature too long");
-    auto sig = from_hex(sig_text);
-    if (!sig) return bad("signature: " + sig.error().message);
+    const TokenRequest t = EV_TRY(parse_token_request(req.body));
+    const std::string& id = t.challenge_id;
     Challenge c;
     {
       std::lock_guard lock(mu);
@@ -319,7 +236,7 @@ struct ServeWorker::Impl {
       challenges.erase(it);  // one use, whatever the outcome
     }
     if (c.expires < unix_now()) return make_error(WorkerErrc::Unauthorized, "challenge expired");
-    auto v = chain::verify_for_account(*scheme, c.agent, as_bytes(c.message), *sig);
+    auto v = chain::verify_for_account(t.scheme, c.agent, as_bytes(c.message), t.signature);
     if (!v) {
       return make_error(WorkerErrc::Unauthorized, "signature does not verify for agent " +
                                                       to_hex(c.agent) + ": " + v.error().message);
@@ -372,9 +289,7 @@ struct ServeWorker::Impl {
 
   Result<Reply> put(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
-    const json body = EV_TRY(parse_body(req));
-    const std::string data_text = EV_TRY(string_field(body, "data"));
-    const enclave::SecretBytes plain = EV_TRY(unbase64(data_text));
+    const enclave::SecretBytes plain = EV_TRY(parse_put_request(req.body));
     for (int attempt = 0; attempt < 3; ++attempt) {
       const auto info = EV_TRY(current_epoch(s.wallet));
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
@@ -513,7 +428,7 @@ struct ServeWorker::Impl {
 
   Result<Reply> status(const httplib::Request& req) {
     const Session s = EV_TRY(authenticate(req));
-    const AccountId wallet = EV_TRY(parse_account(req.matches[1].str(), "wallet"));
+    const AccountId wallet = EV_TRY(parse_wallet(req.matches[1].str()));
     if (wallet != s.wallet) {
       return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
     }

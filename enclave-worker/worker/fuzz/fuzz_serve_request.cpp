@@ -1,0 +1,25 @@
+// The serve API's request parsers over arbitrary bytes: bodies of the three JSON requests and
+// the path segments. None may crash, hang or accept what it must refuse; an accepted credential
+// is never over the limit.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "ev/enclave/envelope.hpp"
+#include "ev/worker/requests.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  (void)ev::worker::parse_challenge_request(in);
+  if (auto t = ev::worker::parse_token_request(in)) {
+    if (t->scheme == ev::chain::Scheme::Sr25519) __builtin_trap();
+  }
+  if (auto p = ev::worker::parse_put_request(in)) {
+    if (p->size() > ev::enclave::kMaxCredentialSize) __builtin_trap();
+  }
+  (void)ev::worker::parse_wallet(in);
+  if (auto s = ev::worker::parse_service(in)) {
+    if (s->empty() || s->size() > 64) __builtin_trap();
+  }
+  return 0;
+}

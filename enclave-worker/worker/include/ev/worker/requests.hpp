@@ -1,0 +1,43 @@
+// Parsers of the serve API's untrusted request parts (docs/api.md): bodies and path segments.
+// Every failure is WorkerErrc::BadRequest (or TooLarge) with a message fit for the client.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ev/chain/keys.hpp"
+#include "ev/common/bytes.hpp"
+#include "ev/common/result.hpp"
+#include "ev/enclave/secret_bytes.hpp"
+#include "ev/vault/types.hpp"
+
+namespace ev::worker {
+
+struct ChallengeRequest {
+  vault::AccountId wallet{};
+  vault::AccountId agent{};
+};
+// {"wallet": "<ss58 | 0x hex>", "agent": "<ss58 | 0x hex>"}
+[[nodiscard]] Result<ChallengeRequest> parse_challenge_request(std::string_view body);
+
+struct TokenRequest {
+  std::string challenge_id;
+  chain::Scheme scheme = chain::Scheme::Ed25519;
+  Bytes signature;
+};
+// {"challenge_id": "...", "scheme": "ed25519" | "ecdsa", "signature": "0x..."}; sr25519 is
+// refused as not supported.
+[[nodiscard]] Result<TokenRequest> parse_token_request(std::string_view body);
+
+// {"data": "<base64>"} → the credential, decoded straight into locked, wiped memory.
+// Errors: BadRequest, TooLarge (over enclave::kMaxCredentialSize).
+[[nodiscard]] Result<enclave::SecretBytes> parse_put_request(std::string_view body);
+
+// Path segments: a wallet (SS58 or 0x + 64 hex) and a service name.
+[[nodiscard]] Result<vault::AccountId> parse_wallet(std::string_view segment);
+[[nodiscard]] Result<vault::ServiceName> parse_service(std::string_view segment);
+
+// Standard base64 with padding.
+[[nodiscard]] std::string base64(ByteSpan data);
+
+}  // namespace ev::worker

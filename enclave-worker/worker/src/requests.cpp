@@ -1,0 +1,117 @@
+#include "ev/worker/requests.hpp"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ev/chain/ss58.hpp"
+#include "ev/enclave/envelope.hpp"
+#include "ev/worker/errors.hpp"
+
+namespace ev::worker {
+
+namespace {
+
+using json = nlohmann::json;
+
+Error bad(const std::string& msg) { return make_error(WorkerErrc::BadRequest, msg); }
+
+Result<json> parse_object(std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("request body is not valid JSON");
+  if (!j.is_object()) return bad("request body must be a JSON object");
+  return j;
+}
+
+Result<std::string> string_field(const json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end()) return bad(std::string("missing field '") + name + "'");
+  if (!it->is_string()) return bad(std::string("field '") + name + "' must be a string");
+  return it->get<std::string>();
+}
+
+Result<vault::AccountId> parse_account(std::string_view text, std::string_view what) {
+  if (text.size() > 80) return bad(std::string(what) + ": too long");
+  auto a = chain::parse_account_id(text);
+  if (!a) return bad(std::string(what) + " '" + std::string(text) + "': " + a.error().message);
+  return *a;
+}
+
+Error too_large() {
+  return make_error(WorkerErrc::TooLarge,
+                    "credential over " + std::to_string(enclave::kMaxCredentialSize) + " bytes");
+}
+
+}  // namespace
+
+Result<ChallengeRequest> parse_challenge_request(std::string_view body) {
+  const json j = EV_TRY(parse_object(body));
+  const std::string wallet = EV_TRY(string_field(j, "wallet"));
+  const std::string agent = EV_TRY(string_field(j, "agent"));
+  return ChallengeRequest{EV_TRY(parse_account(wallet, "wallet")),
+                          EV_TRY(parse_account(agent, "agent"))};
+}
+
+Result<TokenRequest> parse_token_request(std::string_view body) {
+  const json j = EV_TRY(parse_object(body));
+  TokenRequest t;
+  t.challenge_id = EV_TRY(string_field(j, "challenge_id"));
+  if (t.challenge_id.size() > 64) return bad("challenge_id too long");
+  const std::string scheme = EV_TRY(string_field(j, "scheme"));
+  const std::string sig = EV_TRY(string_field(j, "signature"));
+  auto s = chain::parse_scheme(scheme);
+  if (!s) return bad("scheme '" + scheme.substr(0, 40) + "': " + s.error().message);
+  if (*s == chain::Scheme::Sr25519) {
+    return bad("scheme sr25519 is not supported yet (use ed25519 or ecdsa)");
+  }
+  t.scheme = *s;
+  if (sig.size() > 200) return bad("signature too long");
+  auto bytes = from_hex(sig);
+  if (!bytes) return bad("signature: " + bytes.error().message);
+  t.signature = std::move(bytes).value();
+  return t;
+}
+
+Result<enclave::SecretBytes> parse_put_request(std::string_view body) {
+  const json j = EV_TRY(parse_object(body));
+  const std::string text = EV_TRY(string_field(j, "data"));
+  if (text.size() / 4 * 3 > enclave::kMaxCredentialSize + 3) return too_large();
+  const std::size_t cap = text.size() / 4 * 3 + 3;
+  enclave::SecretBytes out(cap);
+  std::size_t n = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), cap, text.data(), text.size(), nullptr, &n, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return bad("field 'data' is not valid base64");
+  }
+  if (n > enclave::kMaxCredentialSize) return too_large();
+  out.truncate(n);
+  return out;
+}
+
+Result<vault::AccountId> parse_wallet(std::string_view segment) {
+  return parse_account(segment, "wallet");
+}
+
+Result<vault::ServiceName> parse_service(std::string_view segment) {
+  if (segment == "." || segment == "..") {
+    return bad("service '" + std::string(segment) + "' is reserved");
+  }
+  auto s = vault::ServiceName::from(segment);
+  if (!s || segment.empty()) {
+    return bad("service '" + std::string(segment.substr(0, 80)) +
+               "': expected 1..64 characters of [a-z0-9._-]");
+  }
+  return std::move(s).value();
+}
+
+std::string base64(ByteSpan data) {
+  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL
+  return out;
+}
+
+}  // namespace ev::worker
