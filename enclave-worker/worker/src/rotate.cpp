@@ -363,7 +363,11 @@ struct RotateWorker::Impl {
     return ok();
   }
 
-  Result<void> process(const AccountId& w, const vault::EpochInfo& info, TickReport& rep) {
+  Result<void> process(const AccountId& w, const vault::EpochInfo& listed, TickReport& rep) {
+    // Sweeps of other wallets may have taken a while: follow the chain up to now before deciding,
+    // so that a revocation is never taken for a scheduled rotation.
+    EV_TRY(mirror->sync(*source));
+    const vault::EpochInfo info = EV_TRY(mirror->epoch(w)).value_or(listed);
     const std::int64_t now = unix_now();
     Epoch current = info.current;
     const std::int64_t since = EV_TRY(state->observe(w, current, now));
@@ -399,7 +403,7 @@ struct RotateWorker::Impl {
       EV_TRY(state->drain(w, e, now, now + opt.scheduled_deadline.count()));
       EV_TRY(sweep(w, e, current, rep));
       if (EV_TRY(chain->live_blobs(w, e)) != 0) continue;  // next pass
-      if (!EV_TRY(chain->wrapped_dek(w, e))) {
+      if (!EV_TRY(chain->dek_on_chain(w, e))) {
         EV_TRY(state->drained(w, e));
         continue;
       }

@@ -451,8 +451,8 @@ struct ServeWorker::Impl {
     }
     j["live_blobs"] = EV_TRY(chain->live_blobs(wallet, info->current));
     json draining = json::array();
-    for (Epoch e = info->current; e-- > 1;) {
-      if (!EV_TRY(chain->wrapped_dek(wallet, e))) break;  // destroyed: so are all below
+    for (const Epoch e : EV_TRY(chain->dek_epochs(wallet))) {
+      if (e >= info->current) continue;
       const bool revocation =
           (e + 1 == info->current) && std::holds_alternative<vault::Revocation>(info->reason);
       draining.push_back({{"epoch", e},

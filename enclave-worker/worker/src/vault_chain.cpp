@@ -1,5 +1,7 @@
 #include "ev/worker/vault_chain.hpp"
 
+#include <algorithm>
+
 #include "ev/chain/rpc.hpp"
 #include "ev/chain/scale.hpp"
 #include "ev/vault/storage.hpp"
@@ -77,6 +79,31 @@ Result<std::optional<Bytes>> VaultChain::wrapped_dek(const AccountId& wallet, Ep
   if (dek_cache_.size() > 100000) dek_cache_.clear();
   dek_cache_.emplace(cache_key, wrapped);
   return std::optional<Bytes>(std::move(wrapped));
+}
+
+Result<bool> VaultChain::dek_on_chain(const AccountId& wallet, Epoch epoch) {
+  const bool present = EV_TRY(read(vault::epoch_deks_key(wallet, epoch))).has_value();
+  if (!present) {
+    std::lock_guard lock(mu_);
+    dek_cache_.erase(to_hex(wallet) + ":" + std::to_string(epoch));
+  }
+  return present;
+}
+
+Result<std::vector<Epoch>> VaultChain::dek_epochs(const AccountId& wallet) {
+  auto keys =
+      chain::rpc::state_get_keys_paged(client_->rpc(), vault::epoch_deks_prefix(wallet), 1000);
+  if (!keys) return unavailable(keys.error(), "state_getKeysPaged");
+  std::vector<Epoch> out;
+  for (const auto& k : *keys) {
+    auto parsed = vault::parse_epoch_deks_key(k);
+    if (!parsed) {
+      return make_error(WorkerErrc::Unavailable, "chain returned an undecodable EpochDeks key");
+    }
+    out.push_back(parsed->second);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Result<std::optional<vault::VaultPointer>> VaultChain::pointer(const AccountId& wallet,

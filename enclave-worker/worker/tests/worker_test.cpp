@@ -306,11 +306,19 @@ TEST_CASE("serve: a blob of an older epoch is re-encrypted on read; rotate then 
   CHECK(s.chain->live_blobs(w, 1).value() == 0);
   CHECK(s.chain->live_blobs(w, 2).value() == 1);
 
+  const std::string status_path = "/v1/wallets/" + to_hex(w) + "/status";
+  auto before = s.request("GET", status_path, "", tw);
+  REQUIRE(before.body["draining"].size() == 1);
+  CHECK(before.body["draining"][0]["epoch"] == 1);
+  CHECK(before.body["draining"][0]["live_blobs"] == 0);
+
   auto rep = s.rotate->tick().value();
   CHECK(rep.reencrypted == 0);
   CHECK(rep.destroyed == 1);
   CHECK(rep.objects_deleted == 1);  // the epoch-1 object the lazy path left behind
   CHECK(unb64(s.get(tw, w, "mail").body["data"]) == "imap-password");
+  // serve had epoch 1's DEK in hand; the destroyed epoch is no longer reported as draining.
+  CHECK(s.request("GET", status_path, "", tw).body["draining"].empty());
 }
 
 TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {

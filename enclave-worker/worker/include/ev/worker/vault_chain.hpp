@@ -50,6 +50,10 @@ class VaultChain {
   // The wrapped DEK of (wallet, epoch); cached, since an epoch's DEK never changes (it is only
   // ever removed, when the epoch is destroyed).
   [[nodiscard]] Result<std::optional<Bytes>> wrapped_dek(const AccountId& wallet, Epoch epoch);
+  // Whether the epoch's wrapped DEK is on chain now (uncached; a destroyed epoch leaves the cache).
+  [[nodiscard]] Result<bool> dek_on_chain(const AccountId& wallet, Epoch epoch);
+  // Every epoch of the wallet whose wrapped DEK is on chain (not destroyed), ascending.
+  [[nodiscard]] Result<std::vector<Epoch>> dek_epochs(const AccountId& wallet);
   [[nodiscard]] Result<std::optional<vault::VaultPointer>> pointer(const AccountId& wallet,
                                                                    const BlobId& blob);
   // Every pointer of the wallet, in storage-key order.
