@@ -47,11 +47,12 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
   ro.store_prefix = common.store_prefix;
   ro.state_dir = common.data_dir;
   constexpr std::uint64_t kYear = 366ULL * 24 * 3600;
-  ro.period = std::chrono::seconds(EV_TRY(o.number("period", 7 * 24 * 3600, 1, kYear)));
-  ro.revocation_deadline =
-      std::chrono::seconds(EV_TRY(o.number("revocation-deadline", 24 * 3600, 1, kYear)));
-  ro.scheduled_deadline =
-      std::chrono::seconds(EV_TRY(o.number("scheduled-deadline", 7 * 24 * 3600, 1, kYear)));
+  ro.period =
+      std::chrono::seconds(EV_TRY(o.number("period", std::uint64_t{7} * 24 * 3600, 1, kYear)));
+  ro.revocation_deadline = std::chrono::seconds(
+      EV_TRY(o.number("revocation-deadline", std::uint64_t{24} * 3600, 1, kYear)));
+  ro.scheduled_deadline = std::chrono::seconds(
+      EV_TRY(o.number("scheduled-deadline", std::uint64_t{7} * 24 * 3600, 1, kYear)));
   ro.poll = std::chrono::milliseconds(EV_TRY(o.number("poll-ms", 1000, 10, 3600000)));
   ro.batch = EV_TRY(o.number("batch", 64, 1, 1000));
   ro.concurrency = EV_TRY(o.number("concurrency", 4, 1, 256));

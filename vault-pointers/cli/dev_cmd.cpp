@@ -147,6 +147,7 @@ Result<Child> spawn(const std::string& name, const fs::path& exe, std::vector<st
                     const fs::path& log) {
   args.insert(args.begin(), exe.string());
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;
@@ -279,8 +280,8 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
   std::uint16_t serve_port = static_cast<std::uint16_t>(EV_TRY(number("serve-port", 8765, 65535)));
   if (serve_port == 0) serve_port = EV_TRY(free_port());
   const std::uint16_t health_port = EV_TRY(free_port());
-  const std::string period =
-      std::to_string(EV_TRY(number("rotation-period", 7 * 24 * 3600, 366ULL * 24 * 3600)));
+  const std::string period = std::to_string(
+      EV_TRY(number("rotation-period", std::uint64_t{7} * 24 * 3600, 366ULL * 24 * 3600)));
   const std::string poll = std::to_string(EV_TRY(number("poll-ms", 500, 3600000)));
   const std::vector<std::string> common = {"--node",
                                            url,

@@ -274,8 +274,9 @@ struct ServeWorker::Impl {
   Result<CallOutcome> remove_pointers(
       const AccountId& wallet, const std::vector<std::pair<BlobId, vault::VaultPointer>>& ps) {
     std::vector<vault::Call> calls;
+    calls.reserve(ps.size());
     for (const auto& [id, p] : ps) calls.emplace_back(vault::RemoveBlob{wallet, id});
-    const auto out = EV_TRY(chain->submit_batch(enclave.signer, calls));
+    auto out = EV_TRY(chain->submit_batch(enclave.signer, calls));
     if (!out.success) return out;
     for (const auto& [id, p] : ps) {
       auto key = blob_key(opt.store_prefix, wallet, p.service.view(), p.epoch, id);
@@ -320,8 +321,9 @@ struct ServeWorker::Impl {
       }
       // The caller's older credentials for this service are replaced.
       auto older = EV_TRY(own_pointers(s, service));
-      std::erase_if(older,
-                    [&](const auto& e) { return e.first == blob || e.second.agent != s.agent; });
+      const AccountId& me = s.agent;
+      std::erase_if(
+          older, [&blob, &me](const auto& e) { return e.first == blob || e.second.agent != me; });
       if (!older.empty()) {
         auto removed = remove_pointers(s.wallet, older);
         if (!removed || !removed->success) {
@@ -560,7 +562,7 @@ struct ServeWorker::Impl {
       }
     });
     server.set_exception_handler(
-        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
           send("unknown", res, error_reply(503, "internal error"));
         });
   }
