@@ -218,7 +218,8 @@ Result<void> write_endpoints(const fs::path& file, const nlohmann::json& j) {
 
 Result<void> dev_cmd(const std::vector<std::string>& argv) {
   auto args = EV_TRY(parse_args(
-      argv, {"data-dir", "rpc-port", "block-time", "serve-port", "rotation-period", "poll-ms"},
+      argv,
+      {"data-dir", "rpc-port", "block-time", "serve-port", "rotation-period", "poll-ms", "store"},
       {}));
   if (!args.positional.empty()) return make_error(Errc::Usage, "dev takes no arguments");
   const fs::path dir = fs::absolute(args.get_or("data-dir", "epochvault-dev"));
@@ -264,7 +265,9 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
   const std::uint16_t port = EV_TRY_CTX("dev node RPC", node->start());
   const std::string url = "ws://127.0.0.1:" + std::to_string(port);
 
-  const std::string store_url = "file://" + (dir / "store").string();
+  // The embedded default is a directory store; --store swaps in any store URL (s3://…), whose
+  // credentials the workers take from the environment as the CLI does (docs/s3-store.md).
+  const std::string store_url = args.get_or("store", "file://" + (dir / "store").string());
   EV_TRY_CTX("store", s3::open_store(store_url));
 
   // Approve both workers' measurements (SHA-384 of their executables) as Root.
@@ -414,7 +417,7 @@ void register_dev_commands(std::vector<Command>& out) {
        "               [--rotation-period SECONDS] [--poll-ms MS]\n"
        "  DIR defaults to ./epochvault-dev; N defaults to 9944 and 8765 (0 = any free\n"
        "  port); rotation weekly by default; writes DIR/endpoints.json and stops\n"
-       "  everything on Ctrl-C or SIGTERM",
+       "  everything on Ctrl-C or SIGTERM; --store replaces the directory store (e.g. s3://…)",
        dev_cmd});
 }
 
