@@ -370,3 +370,84 @@ TEST_CASE("node: submitAndWatch reports ready, inBlock and finalized; new heads 
   CHECK(heads[0]["number"] == "0x0");  // the current head first
   CHECK(heads[1]["number"] == "0x1");
 }
+
+TEST_CASE("node: a mortal transaction is refused once its era has expired, or born in the future",
+          "[node]") {
+  NodeConfig cfg;
+  cfg.manual_seal = true;
+  Harness h(std::move(cfg));
+  const auto alice = key(chain::Scheme::Ed25519, "//Alice");
+  REQUIRE(h.node->seal(true).ok());  // block #1: the birth block
+  const auto birth = h.node->best();
+  auto mortal = [&](std::uint64_t nonce, std::uint64_t birth_number, const ByteArray<32>& hash,
+                    std::uint64_t period = 4) {
+    chain::TxOptions o;
+    o.nonce = nonce;
+    o.period = period;
+    o.birth_number = birth_number;
+    o.birth_hash = hash;
+    auto xt =
+        h.node->runtime().format().build_signed(alice, remark_with_event("m"), h.identity(), o);
+    REQUIRE(xt.ok());
+    return std::move(xt).value();
+  };
+  const Bytes fresh = mortal(0, birth.number, birth.hash);
+  // Valid while the next block is within [birth, birth + period).
+  auto accepted = h.submit(fresh);
+  CHECK(accepted.ok());
+  REQUIRE(h.node->seal().ok());
+  CHECK(h.node->next_index(alice.account_id()) == 1);
+
+  // Signed with the same birth block, submitted after the period: the era now points at a later
+  // birth block whose hash the signature does not cover, so the proof fails (as on Substrate).
+  const Bytes expiring = mortal(1, birth.number, birth.hash);
+  for (int i = 0; i < 4; ++i) REQUIRE(h.node->seal(true).ok());
+  REQUIRE(h.node->best().number >= birth.number + 4);
+  auto info = rpc_error(h.submit(expiring));
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1010);
+  CHECK(info->message == "Invalid Transaction");
+  CHECK(info->data == json("Transaction has a bad signature"));
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+
+  // An era whose birth block lies after the block being built (its phase, birth mod period, is
+  // beyond the next block number).
+  const auto best = h.node->best().number;
+  info = rpc_error(h.submit(mortal(1, best + 10, ByteArray<32>{}, 64)));
+  REQUIRE(info.has_value());
+  CHECK(info->code == 1010);
+  CHECK(info->data == json("Transaction has an ancient birth block"));
+  CHECK(h.node->next_index(alice.account_id()) == 1);
+}
+
+TEST_CASE("node: --block-time seals blocks on a timer, empty or carrying transactions", "[node]") {
+  NodeConfig cfg;
+  cfg.block_time_ms = 50;
+  Harness h(std::move(cfg));
+  const auto start = h.node->best().number;
+  // An idle chain advances on its own.
+  REQUIRE(h.node->wait_for_block(start + 3, 10'000));
+  auto block = h.rpc->call("chain_getBlock", "[]");
+  REQUIRE(block.ok());
+  CHECK((*block)["block"]["extrinsics"].empty());
+
+  // A submitted transaction is carried by one of the following timer blocks.
+  const auto bob = key(chain::Scheme::Ed25519, "//Bob");
+  const auto before = h.node->best().number;
+  REQUIRE(h.submit(h.sign(bob, remark_with_event("timer"), 0, true)).ok());
+  for (int i = 0; i < 100 && h.node->pool_size().first != 0; ++i) {
+    REQUIRE(h.node->wait_for_block(h.node->best().number + 1, 10'000));
+  }
+  REQUIRE(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+  std::size_t carried = 0;
+  for (auto n = before + 1; n <= h.node->best().number; ++n) {
+    auto hash = h.rpc->call("chain_getBlockHash", "[" + std::to_string(n) + "]");
+    REQUIRE(hash.ok());
+    auto b = h.rpc->call("chain_getBlock", "[" + hash->dump() + "]");
+    REQUIRE(b.ok());
+    carried += (*b)["block"]["extrinsics"].size();
+  }
+  CHECK(carried == 1);
+  // And the chain keeps advancing afterwards.
+  REQUIRE(h.node->wait_for_block(h.node->best().number + 2, 10'000));
+}
