@@ -1,6 +1,4 @@
 // epochvault-rotate (TEE-B): rotation, sweeps and destruction. docs/workers.md.
-#include <signal.h>
-
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -64,11 +62,7 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
     ro.health_port = static_cast<std::uint16_t>(EV_TRY(p.number("health", 0, 1, 65535)));
   }
 
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  sigset_t sigs = block_stop_signals();
 
   Worker w = EV_TRY(setup_worker(ev::vault::Role::Rotate, common));
   auto rotate = EV_TRY(
@@ -99,11 +93,5 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto r = run(args);
-  if (!r) {
-    std::fprintf(stderr, "epochvault-rotate: %s\n", r.error().to_string().c_str());
-    return 1;
-  }
-  return *r;
+  return ev::worker::worker_main("epochvault-rotate", argc, argv, run);
 }

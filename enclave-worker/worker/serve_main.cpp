@@ -1,6 +1,4 @@
 // epochvault-serve (TEE-A): the agents' credential API. docs/api.md, docs/workers.md.
-#include <signal.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -43,11 +41,7 @@ ev::Result<int> run(const std::vector<std::string>& args) {
   so.token_ttl = std::chrono::seconds(EV_TRY(o.number("token-ttl", 900, 1, 86400)));
   so.threads = EV_TRY(o.number("threads", 8, 1, 256));
 
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  sigset_t sigs = block_stop_signals();
 
   Worker w = EV_TRY(setup_worker(ev::vault::Role::Serve, common));
   auto serve =
@@ -65,11 +59,5 @@ ev::Result<int> run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto r = run(args);
-  if (!r) {
-    std::fprintf(stderr, "epochvault-serve: %s\n", r.error().to_string().c_str());
-    return 1;
-  }
-  return *r;
+  return ev::worker::worker_main("epochvault-serve", argc, argv, run);
 }

@@ -72,4 +72,24 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   return Worker{std::move(enclave), std::move(chain), std::move(store).value()};
 }
 
+sigset_t block_stop_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  return sigs;
+}
+
+int worker_main(const char* name, int argc, char** argv,
+                Result<int> (*run)(const std::vector<std::string>& args)) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto r = run(args);
+  if (!r) {
+    std::fprintf(stderr, "%s: %s\n", name, r.error().to_string().c_str());
+    return 1;
+  }
+  return *r;
+}
+
 }  // namespace ev::worker

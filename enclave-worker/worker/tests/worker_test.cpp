@@ -190,6 +190,19 @@ struct Stack {
     return out;
   }
 
+  // rotate_epoch(from → from + 1) signed by the rotate worker's key, without a sweep.
+  void rotate_by_hand(const Enclave& re, const AccountId& w, Epoch from,
+                      const vault::RotationReason& reason) {
+    enclave::SystemRng rng;
+    auto fresh = enclave::new_epoch_dek(re.shielding, w, from + 1, rng).value();
+    vault::RotateEpoch rot;
+    rot.wallet = w;
+    rot.from_epoch = from;
+    rot.wrapped_dek = vault::WrappedDek::from(fresh.wrapped).value();
+    rot.reason = reason;
+    REQUIRE(chain->submit(re.signer, rot).value().success);
+  }
+
   std::size_t object_count() {
     s3::ListOptions lo;
     return store->list(lo).value().objects.size();
@@ -289,14 +302,7 @@ TEST_CASE("serve: a blob of an older epoch is re-encrypted on read; rotate then 
   REQUIRE(s.put(tw, w, "mail", "imap-password").status == 201);
   // An operator rotation submitted by the rotate worker's key, without a sweep.
   Enclave re = open_enclave(s.rotate_opts).value();
-  enclave::SystemRng rng;
-  auto fresh = enclave::new_epoch_dek(re.shielding, w, 2, rng).value();
-  vault::RotateEpoch rot;
-  rot.wallet = w;
-  rot.from_epoch = 1;
-  rot.wrapped_dek = vault::WrappedDek::from(fresh.wrapped).value();
-  rot.reason = vault::Operator{};
-  REQUIRE(s.chain->submit(re.signer, rot).value().success);
+  s.rotate_by_hand(re, w, 1, vault::Operator{});
 
   auto r = s.get(tw, w, "mail");
   REQUIRE(r.status == 200);
@@ -352,13 +358,7 @@ TEST_CASE("rotate: a sweep interrupted after storing the new object adopts it on
   REQUIRE(s.put(tw, w, "db", "postgres://secret").status == 201);
   Enclave re = open_enclave(s.rotate_opts).value();
   enclave::SystemRng rng;
-  auto fresh = enclave::new_epoch_dek(re.shielding, w, 2, rng).value();
-  vault::RotateEpoch rot;
-  rot.wallet = w;
-  rot.from_epoch = 1;
-  rot.wrapped_dek = vault::WrappedDek::from(fresh.wrapped).value();
-  rot.reason = vault::Scheduled{};
-  REQUIRE(s.chain->submit(re.signer, rot).value().success);
+  s.rotate_by_hand(re, w, 1, vault::Scheduled{});
   // What a crash between the store write and the chain call leaves: the epoch-2 object exists,
   // the pointer still says epoch 1.
   const auto [blob, ptr] = s.chain->pointers(w).value().front();
