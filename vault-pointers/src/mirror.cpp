@@ -68,6 +68,15 @@ CREATE TABLE IF NOT EXISTS approved_measurements (
   key BLOB PRIMARY KEY, measurement TEXT NOT NULL, role TEXT NOT NULL, raw BLOB NOT NULL);
 )sql";
 
+// WAL with synchronous=NORMAL: commits are not fsynced, checkpoints are. A power loss may lose
+// the last commits, never a part of one: the mirror resumes after the last whole block it holds
+// (and can always be rebuilt from the chain). Checkpoints (an fsync of the WAL and one of the
+// database each) run every 8192 WAL pages (32 MiB) instead of SQLite's default 1000, and the
+// page cache holds up to 32 MiB.
+constexpr const char* kPragmas =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192; "
+    "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;";
+
 // The mirrored storage items and their tables, in dump order.
 struct ItemTable {
   std::string_view item;
@@ -212,9 +221,19 @@ Error chain_data(std::string_view what, const Error& e) {
   return make_error(MirrorErrc::ChainData, std::string(what) + ": " + e.to_string());
 }
 
-// The storage entries an event touched, as (item, key).
-std::vector<std::pair<std::string_view, Bytes>> touched(const Event& ev) {
-  std::vector<std::pair<std::string_view, Bytes>> out;
+// A storage entry an event touched; for a Pointers entry also the key's parts.
+struct Touched {
+  std::string_view item;
+  Bytes key;
+  std::optional<std::pair<AccountId, BlobId>> pointer_key;
+  Touched(std::string_view i, Bytes k) : item(i), key(std::move(k)) {}
+  Touched(std::string_view i, const AccountId& wallet, const BlobId& blob)
+      : item(i), key(pointers_key(wallet, blob)), pointer_key(std::pair(wallet, blob)) {}
+};
+
+// The storage entries an event touched.
+std::vector<Touched> touched(const Event& ev) {
+  std::vector<Touched> out;
   std::visit(
       [&out](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -227,10 +246,10 @@ std::vector<std::pair<std::string_view, Bytes>> touched(const Event& ev) {
                              std::is_same_v<T, AgentRevoked>) {
           out.emplace_back(item::kAgents, agents_key(e.wallet, e.agent));
         } else if constexpr (std::is_same_v<T, BlobWritten> || std::is_same_v<T, BlobRemoved>) {
-          out.emplace_back(item::kPointers, pointers_key(e.wallet, e.blob_id));
+          out.emplace_back(item::kPointers, e.wallet, e.blob_id);
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.epoch));
         } else if constexpr (std::is_same_v<T, BlobReencrypted>) {
-          out.emplace_back(item::kPointers, pointers_key(e.wallet, e.blob_id));
+          out.emplace_back(item::kPointers, e.wallet, e.blob_id);
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.from_epoch));
           out.emplace_back(item::kLiveBlobs, live_blobs_key(e.wallet, e.to_epoch));
         } else if constexpr (std::is_same_v<T, EpochRotated>) {
@@ -266,10 +285,12 @@ const char* table_of(std::string_view item_name) {
   return nullptr;
 }
 
-// Writes the decoded row of one storage entry (key, raw SCALE value).
-Result<void> upsert(StmtCache& db, std::string_view item_name, ByteSpan key, ByteSpan raw) {
+// Writes the decoded row of one storage entry (key, raw SCALE value). `pointer_key`: the parts
+// of a Pointers key when the caller built the key from them (saves parsing it back).
+Result<void> upsert(StmtCache& db, std::string_view item_name, ByteSpan key, ByteSpan raw,
+                    const std::optional<std::pair<AccountId, BlobId>>& pointer_key = {}) {
   if (item_name == item::kPointers) {
-    auto [wallet, blob] = EV_TRY(parse_pointers_key(key));
+    auto [wallet, blob] = pointer_key ? *pointer_key : EV_TRY(parse_pointers_key(key));
     VaultPointer p = EV_TRY(decode_vault_pointer(raw));
     Stmt s = db.get(
         "INSERT OR REPLACE INTO pointers (key, wallet, blob_id, service, agent, epoch, "
@@ -453,6 +474,9 @@ class ClientSource final : public ChainSource {
 struct Mirror::Db {
   sqlite3* db = nullptr;
   StmtCache stmts;  // statements of db, finalised before it closes
+  // Set by sync while the open batch transaction holds no block yet: the next block needs no
+  // savepoint, a failure rolls the whole (otherwise empty) transaction back.
+  bool batch_empty = false;
   Db() = default;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -481,7 +505,7 @@ Result<std::unique_ptr<Mirror>> Mirror::open(const std::string& path) {
   }
   db->stmts.attach(db->db);
   sqlite3_busy_timeout(db->db, 5000);
-  EV_TRY(exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  EV_TRY(exec(db->db, kPragmas));
   EV_TRY(exec(db->db, kSchema));
   auto version = EV_TRY(get_meta(db->stmts, "schema_version"));
   if (!version) {
@@ -515,7 +539,9 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
     Event event;
   };
   std::vector<Row> rows;
-  std::map<Bytes, std::string_view> keys;  // touched entries, each read once
+  // Touched entries, each read once: key -> (item, the parts of a Pointers key).
+  using KeyInfo = std::pair<std::string_view, std::optional<std::pair<AccountId, BlobId>>>;
+  std::map<Bytes, KeyInfo> keys;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     if (r.pallet != "VaultPointers") continue;
@@ -525,21 +551,26 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
           "block #" + std::to_string(number) + " event " + std::to_string(i) + " " + r.name,
           ev.error());
     }
-    for (auto& [item_name, key] : touched(*ev)) keys.emplace(std::move(key), item_name);
+    for (auto& t : touched(*ev)) {
+      keys.emplace(std::move(t.key), KeyInfo(t.item, t.pointer_key));
+    }
     rows.push_back({static_cast<std::uint32_t>(i), &r, std::move(*ev)});
   }
-  std::vector<std::pair<std::map<Bytes, std::string_view>::const_iterator, std::optional<Bytes>>>
-      values;
+  std::vector<std::pair<std::map<Bytes, KeyInfo>::const_iterator, std::optional<Bytes>>> values;
   for (auto it = keys.begin(); it != keys.end(); ++it) {
-    auto v = EV_TRY_CTX(std::string(it->second) + " at block #" + std::to_string(number),
+    auto v = EV_TRY_CTX(std::string(it->second.first) + " at block #" + std::to_string(number),
                         chain.storage(it->first, hash));
     values.emplace_back(it, std::move(v));
   }
 
-  // Inside sync's batch transaction the block is a savepoint (undone alone on failure);
-  // called on its own it is a transaction.
+  // Inside sync's batch transaction the block is a savepoint (undone alone on failure) unless
+  // it is the batch's first block (then the transaction holds nothing else); called on its own
+  // it is a transaction. A savepoint is not free: every page the block changes is first copied
+  // to the statement journal.
   const bool own_transaction = sqlite3_get_autocommit(db_->db) != 0;
-  EV_TRY(exec(db_->db, own_transaction ? "BEGIN IMMEDIATE" : "SAVEPOINT mirror_block"));
+  const bool savepoint = !own_transaction && !db_->batch_empty;
+  if (own_transaction) EV_TRY(exec(db_->db, "BEGIN IMMEDIATE"));
+  if (savepoint) EV_TRY(exec(db_->db, "SAVEPOINT mirror_block"));
   auto body = [&]() -> Result<void> {
     const std::string hash_hex = to_hex(hash);
     for (const auto& row : rows) {
@@ -562,15 +593,16 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
       EV_TRY(s.run());
     }
     for (const auto& [it, value] : values) {
+      const auto& [item_name, pointer_key] = it->second;
       if (value) {
-        auto r = upsert(db_->stmts, it->second, it->first, *value);
+        auto r = upsert(db_->stmts, item_name, it->first, *value, pointer_key);
         if (!r) {
           if (r.error().domain == ErrorTraits<MirrorErrc>::domain) return std::move(r).error();
-          return chain_data(std::string(it->second) + " " + describe_key(it->second, it->first),
+          return chain_data(std::string(item_name) + " " + describe_key(item_name, it->first),
                             r.error());
         }
       } else {
-        EV_TRY(erase(db_->stmts, it->second, it->first));
+        EV_TRY(erase(db_->stmts, item_name, it->first));
       }
     }
     Stmt b = db_->stmts.get("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)");
@@ -582,11 +614,12 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
   };
   auto r = body();
   if (!r) {
-    (void)exec(db_->db,
-               own_transaction ? "ROLLBACK" : "ROLLBACK TO mirror_block; RELEASE mirror_block");
+    (void)exec(db_->db, savepoint ? "ROLLBACK TO mirror_block; RELEASE mirror_block" : "ROLLBACK");
     return r;
   }
-  return exec(db_->db, own_transaction ? "COMMIT" : "RELEASE mirror_block");
+  if (own_transaction) return exec(db_->db, "COMMIT");
+  db_->batch_empty = false;
+  return savepoint ? exec(db_->db, "RELEASE mirror_block") : ok();
 }
 
 Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64_t> until) {
@@ -617,6 +650,7 @@ Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64
   while (n <= head) {
     const std::uint64_t end = std::min(head, n + (kBlocksPerTransaction - 1));
     EV_TRY(exec(db_->db, "BEGIN IMMEDIATE"));
+    db_->batch_empty = true;
     Result<void> r = ok();
     for (; n <= end; ++n) {
       auto hash = chain.block_hash(n);
@@ -628,8 +662,13 @@ Result<std::uint64_t> Mirror::sync(ChainSource& chain, std::optional<std::uint64
       if (!r) break;
       ++applied;
     }
-    auto c = exec(db_->db, "COMMIT");
-    if (!c) (void)exec(db_->db, "ROLLBACK");
+    db_->batch_empty = false;
+    // (A failure of the batch's first block has already rolled the transaction back.)
+    Result<void> c = ok();
+    if (sqlite3_get_autocommit(db_->db) == 0) {
+      c = exec(db_->db, "COMMIT");
+      if (!c) (void)exec(db_->db, "ROLLBACK");
+    }
     if (!r) return std::move(r).error();
     if (!c) return std::move(c).error();
   }

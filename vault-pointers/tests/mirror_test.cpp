@@ -304,3 +304,60 @@ TEST_CASE("mirror: an undecodable VaultPointers event stops the sync with nothin
   REQUIRE(value(m->last_block())->number == 0);  // genesis applied, block 1 not
   REQUIRE(value(m->event_count()) == 0);
 }
+
+TEST_CASE("mirror: a block whose rows cannot be written is undone alone, first in its batch or not",
+          "[mirror]") {
+  // Storage values at block `bad` are undecodable, so the block fails while it is being written
+  // (after its event rows).
+  struct CorruptChain final : ChainSource {
+    FakeChain inner;
+    std::optional<H256> bad;
+    ev::Result<H256> genesis_hash() override { return inner.genesis_hash(); }
+    ev::Result<std::uint64_t> finalized_number() override { return inner.finalized_number(); }
+    ev::Result<H256> block_hash(std::uint64_t n) override { return inner.block_hash(n); }
+    ev::Result<std::vector<ev::chain::EventRecord>> events(const H256& h) override {
+      return inner.events(h);
+    }
+    ev::Result<std::optional<Bytes>> storage(ev::ByteSpan k, const H256& h) override {
+      auto v = inner.storage(k, h);
+      if (v && v->has_value() && bad == h) **v = Bytes{0xff};
+      return v;
+    }
+    ev::Result<std::vector<Bytes>> keys(ev::ByteSpan p, const H256& h) override {
+      return inner.keys(p, h);
+    }
+  } chain;
+  play_story(chain.inner);
+  ev::test::TempDir dir;
+  const std::string path = (dir.path() / "mirror.db").string();
+  auto m = value(Mirror::open(path));
+  REQUIRE(value(m->sync(chain, 4)) == 5);
+  const std::uint64_t events_at_4 = value(m->event_count());
+
+  // Block 5 fails as the first block of its sync's transaction: nothing of it stays.
+  chain.bad = value(chain.inner.block_hash(5));
+  auto r = m->sync(chain);
+  REQUIRE_FALSE(r.ok());
+  REQUIRE(ev::is(r.error(), MirrorErrc::ChainData));
+  REQUIRE(value(m->last_block())->number == 4);
+  REQUIRE(value(m->event_count()) == events_at_4);
+  REQUIRE_FALSE(value(m->pointer(kWallet, blob(1))).has_value());
+
+  // Block 6 fails after block 5 in the same transaction: block 5 is kept, block 6 undone.
+  chain.bad = value(chain.inner.block_hash(6));
+  r = m->sync(chain);
+  REQUIRE_FALSE(r.ok());
+  REQUIRE(value(m->last_block())->number == 5);
+  REQUIRE(value(m->pointer(kWallet, blob(1))).has_value());
+  REQUIRE_FALSE(value(m->grant(kWallet, kAgentA))->revoked_at.has_value());
+
+  // The file is consistent and resumes; after a reopen too.
+  chain.bad.reset();
+  m.reset();
+  m = value(Mirror::open(path));
+  REQUIRE(value(m->sync(chain)) == 4);  // blocks 6..9
+  REQUIRE(value(m->verify(chain)).empty());
+  auto fresh = value(Mirror::open(":memory:"));
+  REQUIRE(value(fresh->sync(chain)) == 10);
+  REQUIRE(value(fresh->dump_state()) == value(m->dump_state()));
+}
