@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -51,7 +53,8 @@ class StateDb {
         " since INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS drains (wallet TEXT NOT NULL, epoch INTEGER NOT NULL,"
         " since INTEGER NOT NULL, deadline INTEGER NOT NULL, missed INTEGER NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (wallet, epoch));"));
+        " PRIMARY KEY (wallet, epoch));"
+        "CREATE TABLE IF NOT EXISTS known_hashes (key TEXT PRIMARY KEY, hash TEXT NOT NULL);"));
     return s;
   }
   ~StateDb() { sqlite3_close(db_); }
@@ -85,6 +88,42 @@ class StateDb {
     return query("DELETE FROM drains WHERE wallet = ? AND epoch = ?",
                  {to_hex(w), std::to_string(e)}, {});
   }
+  // SHA-256 of old objects the sweep fetched and checked against their pointer: the
+  // destruction digest needs them and need not fetch those objects again. A cache only: a
+  // missing entry means "fetch it".
+  Result<void> remember(const std::vector<std::pair<std::string, vault::Hash256>>& objects) {
+    if (objects.empty()) return ok();
+    EV_TRY(exec("BEGIN"));
+    for (const auto& [key, hash] : objects) {
+      auto r = query("INSERT OR REPLACE INTO known_hashes VALUES (?, ?)", {key, to_hex(hash)}, {});
+      if (!r) {
+        (void)exec("ROLLBACK");
+        return r;
+      }
+    }
+    return exec("COMMIT");
+  }
+  Result<std::optional<vault::Hash256>> known(const std::string& key) {
+    std::optional<vault::Hash256> out;
+    EV_TRY(query("SELECT hash FROM known_hashes WHERE key = ?", {key}, [&](sqlite3_stmt* st) {
+      auto h = from_hex_fixed<32>(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+      if (h) out = *h;
+    }));
+    return out;
+  }
+  Result<void> forget(const std::vector<std::pair<std::string, vault::Hash256>>& objects) {
+    if (objects.empty()) return ok();
+    EV_TRY(exec("BEGIN"));
+    for (const auto& o : objects) {
+      auto r = query("DELETE FROM known_hashes WHERE key = ?", {o.first}, {});
+      if (!r) {
+        (void)exec("ROLLBACK");
+        return r;
+      }
+    }
+    return exec("COMMIT");
+  }
+
   // Draining epochs past their deadline not reported yet; marks them reported.
   Result<std::vector<std::pair<std::string, Epoch>>> newly_missed(std::int64_t now) {
     std::vector<std::pair<std::string, Epoch>> out;
@@ -229,6 +268,7 @@ struct RotateWorker::Impl {
         std::to_string(current) + ": " + std::to_string(todo.size()) + " blobs");
     std::size_t done = 0;
     const std::size_t threads = std::max<std::size_t>(1, opt.concurrency);
+    Inflight inflight;
     for (std::size_t start = 0; start < todo.size(); start += opt.batch) {
       const std::size_t n = std::min(opt.batch, todo.size() - start);
       std::vector<std::optional<vault::Call>> calls(n);
@@ -252,40 +292,69 @@ struct RotateWorker::Impl {
         }
       });
       std::vector<vault::Call> ready;
+      std::vector<std::pair<std::string, vault::Hash256>> verified;  // old objects we hashed
       for (std::size_t i = 0; i < n; ++i) {
-        if (calls[i]) ready.push_back(*calls[i]);
+        if (calls[i]) {
+          ready.push_back(*calls[i]);
+          const auto& [id, p] = todo[start + i];
+          if (std::holds_alternative<vault::ReencryptBlob>(*calls[i])) {
+            if (auto k = blob_key(opt.store_prefix, w, p.service.view(), e, id)) {
+              verified.emplace_back(*k, p.ciphertext_hash);
+            }
+          }
+        }
         if (!failures[i].empty()) {
           ++rep.errors;
           log("blob " + uuid_text(todo[start + i].first) + ": " + failures[i]);
         }
       }
+      // The previous batch's chain call ran while this batch was re-encrypted: settle it first,
+      // so calls reach the chain in order and at most one batch is in flight.
+      EV_TRY(settle(inflight, rep));
       if (ready.empty()) continue;
-      auto count = [&rep](const vault::Call& c) {
-        if (std::holds_alternative<vault::RemoveBlob>(c)) {
-          ++rep.removed;
-        } else {
-          ++rep.reencrypted;
-        }
-      };
-      const auto out = EV_TRY(chain->submit_batch(enclave.signer, ready));
-      if (out.success) {
-        for (const auto& c : ready) count(c);
-      } else {
-        // One call failed (e.g. serve moved that blob meanwhile): go one by one.
-        for (const auto& c : ready) {
-          const auto one = EV_TRY(chain->submit(enclave.signer, c));
-          if (one.success) {
-            count(c);
-          } else if (!one.failed_with("NoSuchBlob") && !one.failed_with("EpochMismatch")) {
-            ++rep.errors;
-            log(std::string(vault::call_name(c)) + ": " + one.error.value_or("failed"));
-          }
-        }
-      }
+      EV_TRY(state->remember(verified));
+      inflight.calls = std::move(ready);
+      inflight.outcome = std::async(std::launch::async, [this, calls_ref = &inflight.calls] {
+        return chain->submit_batch(enclave.signer, *calls_ref);
+      });
       done += n;
       log("sweep wallet " + short_hex(w) + " epoch " + std::to_string(e) + ": " +
           std::to_string(done) + "/" + std::to_string(todo.size()));
     }
+    return settle(inflight, rep);
+  }
+
+  // A batch submitted on its own thread while the next one is prepared.
+  struct Inflight {
+    std::vector<vault::Call> calls;
+    std::future<Result<CallOutcome>> outcome;
+  };
+
+  Result<void> settle(Inflight& b, TickReport& rep) {
+    if (!b.outcome.valid()) return ok();
+    auto count = [&rep](const vault::Call& c) {
+      if (std::holds_alternative<vault::RemoveBlob>(c)) {
+        ++rep.removed;
+      } else {
+        ++rep.reencrypted;
+      }
+    };
+    const auto out = EV_TRY(b.outcome.get());
+    if (out.success) {
+      for (const auto& c : b.calls) count(c);
+    } else {
+      // One call failed (e.g. serve moved that blob meanwhile): go one by one.
+      for (const auto& c : b.calls) {
+        const auto one = EV_TRY(chain->submit(enclave.signer, c));
+        if (one.success) {
+          count(c);
+        } else if (!one.failed_with("NoSuchBlob") && !one.failed_with("EpochMismatch")) {
+          ++rep.errors;
+          log(std::string(vault::call_name(c)) + ": " + one.error.value_or("failed"));
+        }
+      }
+    }
+    b.calls.clear();
     return ok();
   }
 
@@ -315,7 +384,6 @@ struct RotateWorker::Impl {
   // Deletes the epoch's objects (until a listing comes back empty) and records the destruction.
   Result<void> destroy(const AccountId& w, Epoch e, TickReport& rep) {
     std::vector<std::pair<std::string, vault::Hash256>> deleted;
-    std::mutex mu;
     for (int round = 0;; ++round) {
       const auto keys = EV_TRY(epoch_objects(w, e));
       if (keys.empty()) break;
@@ -324,23 +392,33 @@ struct RotateWorker::Impl {
                           std::to_string(keys.size()) + " objects of epoch " + std::to_string(e) +
                               " remain after three deletion rounds (first: " + keys.front() + ")");
       }
-      std::vector<std::string> failures(keys.size());
+      // Each object's SHA-256: known when the sweep verified it against its pointer, else
+      // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans).
+      std::vector<std::optional<vault::Hash256>> hashes(keys.size());
+      for (std::size_t i = 0; i < keys.size(); ++i) hashes[i] = EV_TRY(state->known(keys[i]));
       parallel_for(keys.size(), opt.concurrency, [&](std::size_t i, std::size_t) {
+        if (hashes[i]) return;
         auto obj = store->get(keys[i]);
-        if (!obj) {
-          if (!is(obj.error(), s3::Errc::NotFound)) failures[i] = obj.error().to_string();
-          return;
+        if (obj) {
+          hashes[i] = sha256(obj->data);
+        } else if (!is(obj.error(), s3::Errc::NotFound)) {
+          log("reading " + keys[i] + " before deletion: " + obj.error().to_string());
         }
-        const auto hash = sha256(obj->data);
-        if (auto r = store->remove(keys[i]); !r) {
-          failures[i] = r.error().to_string();
-          return;
-        }
-        std::lock_guard lock(mu);
-        deleted.emplace_back(keys[i], hash);
       });
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (!failures[i].empty()) log("deleting " + keys[i] + ": " + failures[i]);
+      for (std::size_t at = 0; at < keys.size(); at += s3::kMaxKeysPerCall) {
+        const std::size_t n = std::min(s3::kMaxKeysPerCall, keys.size() - at);
+        std::vector<std::string> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                       keys.begin() + static_cast<std::ptrdiff_t>(at + n));
+        auto r = store->remove_many(chunk);
+        if (!r) return store_error(r.error(), "delete objects of epoch " + std::to_string(e));
+        std::set<std::string> failed;
+        for (const auto& ke : r->errors) {
+          failed.insert(ke.key);
+          log("deleting " + ke.key + ": " + ke.error.to_string());
+        }
+        for (std::size_t i = at; i < at + n; ++i) {
+          if (failed.count(keys[i]) == 0 && hashes[i]) deleted.emplace_back(keys[i], *hashes[i]);
+        }
       }
     }
     vault::DestroyEpoch call;
@@ -357,6 +435,7 @@ struct RotateWorker::Impl {
     rep.objects_deleted += call.objects_deleted;
     ++rep.destroyed;
     EV_TRY(state->drained(w, e));
+    EV_TRY(state->forget(deleted));
     log("destroyed wallet " + to_hex(w) + " epoch " + std::to_string(e) + ": " +
         std::to_string(call.objects_deleted) + " objects deleted, digest " +
         to_hex(call.deletion_digest) + " (block " + std::to_string(out.block) + ")");

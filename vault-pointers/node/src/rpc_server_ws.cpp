@@ -152,6 +152,11 @@ class ServerImpl final : public Server {
   }
 
   void install_handlers() {
+    // Answers are small: send them at once rather than after the client's delayed ACK.
+    ws_.set_socket_init_handler([](const Hdl&, asio::ip::tcp::socket& socket) {
+      asio::error_code nodelay_ec;
+      socket.set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
+    });
     ws_.set_http_handler([this](const Hdl& h) { on_http(h); });
     ws_.set_validate_handler([this](const Hdl& h) { return validate(h); });
     ws_.set_open_handler([this](const Hdl& h) { on_open(h); });
