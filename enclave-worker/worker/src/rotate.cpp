@@ -103,12 +103,16 @@ class StateDb {
     }
     return exec("COMMIT");
   }
-  Result<std::optional<vault::Hash256>> known(const std::string& key) {
-    std::optional<vault::Hash256> out;
-    EV_TRY(query("SELECT hash FROM known_hashes WHERE key = ?", {key}, [&](sqlite3_stmt* st) {
-      auto h = from_hex_fixed<32>(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-      if (h) out = *h;
-    }));
+  // Every remembered hash of keys starting with `prefix`, in one query.
+  Result<std::map<std::string, vault::Hash256>> known_under(const std::string& prefix) {
+    std::map<std::string, vault::Hash256> out;
+    EV_TRY(query("SELECT key, hash FROM known_hashes WHERE substr(key, 1, ?) = ?",
+                 {std::to_string(prefix.size()), prefix}, [&](sqlite3_stmt* st) {
+                   auto h = from_hex_fixed<32>(
+                       reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+                   if (h)
+                     out.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), *h);
+                 }));
     return out;
   }
   Result<void> forget(const std::vector<std::pair<std::string, vault::Hash256>>& objects) {
@@ -395,7 +399,10 @@ struct RotateWorker::Impl {
       // Each object's SHA-256: known when the sweep verified it against its pointer, else
       // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans).
       std::vector<std::optional<vault::Hash256>> hashes(keys.size());
-      for (std::size_t i = 0; i < keys.size(); ++i) hashes[i] = EV_TRY(state->known(keys[i]));
+      const auto known = EV_TRY(state->known_under(opt.store_prefix + wallet_hex(w) + "/"));
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (auto it = known.find(keys[i]); it != known.end()) hashes[i] = it->second;
+      }
       parallel_for(keys.size(), opt.concurrency, [&](std::size_t i, std::size_t) {
         if (hashes[i]) return;
         auto obj = store->get(keys[i]);

@@ -12,6 +12,7 @@
 
 #include "ev/chain/keys.hpp"
 #include "ev/chain/rpc.hpp"
+#include "ev/common/digest.hpp"
 #include "ev/devnode/node.hpp"
 #include "ev/enclave/dek.hpp"
 #include "ev/s3/s3_client.hpp"
@@ -335,12 +336,30 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
   for (int i = 0; i < 6; ++i) {
     REQUIRE(s.put(tw, w, "svc-" + std::to_string(i), "value-" + std::to_string(i)).status == 201);
   }
+  // The digest destroy_epoch must carry, computed from the objects themselves.
+  std::vector<std::pair<std::string, vault::Hash256>> epoch1;
+  const s3::ListPage listed = s.store->list(s3::ListOptions{}).value();
+  for (const auto& o : listed.objects) {
+    epoch1.emplace_back(o.key, sha256(s.store->get(o.key).value().data));
+  }
+  REQUIRE(epoch1.size() == 6);
+  const auto expected = deletion_digest(epoch1);
   CHECK(s.rotate->tick().value().rotations == 0);  // first seen now
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   auto rep = s.rotate->tick().value();
   CHECK(rep.rotations == 1);
   CHECK(rep.reencrypted == 6);  // in two batches of 4 and 2
   CHECK(rep.destroyed == 1);
+  // The sweep's verified hashes (not re-read at destruction) give the same digest.
+  bool digest_seen = false;
+  for (const auto& e : s.vault_events()) {
+    if (e.name == "EpochDestroyed") {
+      CHECK(e.value["deletion_digest"] == to_hex(expected));
+      CHECK(e.value["objects_deleted"] == 6);
+      digest_seen = true;
+    }
+  }
+  CHECK(digest_seen);
   CHECK(std::holds_alternative<vault::Scheduled>(s.chain->epoch(w).value()->reason));
   for (int i = 0; i < 6; ++i) {
     auto r = s.get(tw, w, "svc-" + std::to_string(i));
