@@ -13,6 +13,13 @@
 // raw: one iteration = BEGIN, one prepared INSERT per event row (the same column values the
 // mirror stores, computed before the loop) into a table with the mirror's events columns and
 // primary key, COMMIT; same journal mode and synchronous setting as the mirror.
+// rows: one iteration = BEGIN, one prepared INSERT per row the mirror writes for that block
+// (the event rows, the Pointers rows, the block's LiveBlobs row, the blocks row and the two meta
+// rows, every column value computed before the loop from the same chain), COMMIT; into a
+// database created by Mirror::open (the mirror's own tables and indexes) and with the mirror's
+// connection settings. It is a plain insert loop doing the same SQLite work as the mirror, so
+// ours/rows is the cost of everything the mirror does besides writing its rows: reading the
+// block's events and touched entries, decoding, choosing and encoding the rows.
 // items/s = VaultPointers events; ours also reports source_us, the wall-clock microseconds per
 // event spent inside the fake ChainSource (not the mirror's own cost).
 #include <benchmark/benchmark.h>
@@ -29,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "ev/chain/events.hpp"
@@ -39,6 +47,7 @@
 #include "ev/vault/mirror.hpp"
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/state.hpp"
+#include "ev/vault/storage.hpp"
 
 namespace {
 
@@ -419,6 +428,127 @@ void BM_mirror_ingest_raw(benchmark::State& st) {
   st.SetItemsProcessed(events);
 }
 
+// One INSERT of the "rows" reference: statement number and column values in order.
+struct Insert {
+  using Value = std::variant<std::int64_t, std::string, Bytes>;
+  std::size_t stmt = 0;
+  std::vector<Value> values;
+};
+
+enum : std::size_t { kEvent, kPointer, kLiveBlobs, kBlock, kMeta, kStatements };
+constexpr const char* kRowsSql[kStatements] = {
+    "INSERT INTO events (block, block_hash, event_index, extrinsic_index, name, wallet, fields) "
+    "VALUES (?,?,?,?,?,?,?)",
+    "INSERT INTO pointers (key, wallet, blob_id, service, agent, epoch, ciphertext_hash, size, "
+    "created_at, updated_at, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO live_blobs (key, wallet, epoch, count, raw) VALUES (?,?,?,?,?)",
+    "INSERT INTO blocks (number, hash) VALUES (?,?)",
+    "INSERT OR REPLACE INTO meta (k, v) VALUES (?,?)",
+};
+
+// Every row the mirror writes for block n, with the values the chain holds at n.
+std::vector<Insert> rows_of_block(BenchChain& chain, std::uint64_t n) {
+  std::vector<Insert> out;
+  const H256 hash = chain.hash(n);
+  const std::string hash_hex = ev::to_hex(hash);
+  std::map<Bytes, std::pair<vault::AccountId, vault::Epoch>> live;
+  const auto& recs = chain.records(n);
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const auto& r = recs[i];
+    if (r.pallet != "VaultPointers") continue;
+    out.push_back({kEvent,
+                   {static_cast<std::int64_t>(n), hash_hex, static_cast<std::int64_t>(i),
+                    static_cast<std::int64_t>(r.extrinsic_index), r.name,
+                    r.value.value("wallet", std::string()), r.value.dump()}});
+    const auto event = must(vault::decode_event(r.name, r.fields), "decode_event");
+    const auto& w = std::get<vault::BlobWritten>(event);
+    const Bytes key = vault::pointers_key(w.wallet, w.blob_id);
+    const Bytes raw = must(chain.storage(key, hash), "pointer").value();
+    const auto p = must(vault::decode_vault_pointer(raw), "decode pointer");
+    out.push_back({kPointer,
+                   {key, ev::to_hex(w.wallet), ev::to_hex(w.blob_id),
+                    std::string(p.service.view()), ev::to_hex(p.agent),
+                    static_cast<std::int64_t>(p.epoch), ev::to_hex(p.ciphertext_hash),
+                    static_cast<std::int64_t>(p.size), static_cast<std::int64_t>(p.created_at),
+                    static_cast<std::int64_t>(p.updated_at), raw}});
+    live.emplace(vault::live_blobs_key(w.wallet, w.epoch), std::pair(w.wallet, w.epoch));
+  }
+  for (const auto& [key, we] : live) {
+    const Bytes raw = must(chain.storage(key, hash), "live blobs").value();
+    out.push_back({kLiveBlobs,
+                   {key, ev::to_hex(we.first), static_cast<std::int64_t>(we.second),
+                    static_cast<std::int64_t>(must(vault::decode_live_blobs(raw), "live")), raw}});
+  }
+  out.push_back({kBlock, {static_cast<std::int64_t>(n), hash_hex}});
+  out.push_back({kMeta, {std::string("last_number"), std::to_string(n)}});
+  out.push_back({kMeta, {std::string("last_hash"), hash_hex}});
+  return out;
+}
+
+bool bind(sqlite3_stmt* s, int col, const Insert::Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return sqlite3_bind_int64(s, col, *i) == SQLITE_OK;
+  if (const auto* t = std::get_if<std::string>(&v)) {
+    return sqlite3_bind_text(s, col, t->data(), static_cast<int>(t->size()), SQLITE_STATIC) ==
+           SQLITE_OK;
+  }
+  const auto& b = std::get<Bytes>(v);
+  return sqlite3_bind_blob(s, col, b.data(), static_cast<int>(b.size()), SQLITE_STATIC) ==
+         SQLITE_OK;
+}
+
+void BM_mirror_ingest_rows(benchmark::State& st) {
+  const auto per_block = static_cast<std::size_t>(st.range(0));
+  Scenario s = scenario(per_block);
+  std::vector<std::vector<Insert>> blocks;
+  for (std::uint64_t n = s.first_timed; n <= s.chain->head(); ++n) {
+    blocks.push_back(rows_of_block(*s.chain, n));
+  }
+  TempDir dir;
+  const std::string path = dir.file("rows.db");
+  {  // The mirror's schema, holding the setup blocks as in "ours".
+    auto mirror = must(vault::Mirror::open(path), "Mirror::open");
+    must(mirror->sync(*s.chain, s.first_timed - 1), "setup sync");
+  }
+  sqlite3* db = nullptr;
+  // The mirror's connection settings (kPragmas in vault-pointers/src/mirror.cpp).
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK ||
+      !sql(db,
+           "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192; "
+           "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;")) {
+    st.SkipWithError(db != nullptr ? sqlite3_errmsg(db) : "sqlite3_open");
+    sqlite3_close(db);
+    return;
+  }
+  std::vector<sqlite3_stmt*> stmts(kStatements, nullptr);
+  bool good = true;
+  for (std::size_t i = 0; i < kStatements; ++i) {
+    good = good && sqlite3_prepare_v2(db, kRowsSql[i], -1, &stmts[i], nullptr) == SQLITE_OK;
+  }
+  std::size_t next = 0;
+  std::int64_t events = 0;
+  for (auto _ : st) {
+    if (!good || next >= blocks.size()) {
+      st.SkipWithError(good ? "more iterations than blocks" : sqlite3_errmsg(db));
+      break;
+    }
+    good = sql(db, "BEGIN IMMEDIATE");
+    for (const Insert& ins : blocks[next]) {
+      sqlite3_stmt* stmt = stmts[ins.stmt];
+      for (std::size_t c = 0; good && c < ins.values.size(); ++c) {
+        good = bind(stmt, static_cast<int>(c + 1), ins.values[c]);
+      }
+      good = good && sqlite3_step(stmt) == SQLITE_DONE && sqlite3_reset(stmt) == SQLITE_OK;
+      if (ins.stmt == kEvent) ++events;
+    }
+    good = good && sql(db, "COMMIT");
+    ++next;
+  }
+  if (!good) st.SkipWithError(sqlite3_errmsg(db));
+  for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  st.SetItemsProcessed(events);
+}
+
 }  // namespace
 
 BENCHMARK(BM_mirror_ingest_ours)
@@ -427,6 +557,11 @@ BENCHMARK(BM_mirror_ingest_ours)
     ->Iterations(kBlocks)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_mirror_ingest_raw)
+    ->Arg(16)
+    ->Arg(256)
+    ->Iterations(kBlocks)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_mirror_ingest_rows)
     ->Arg(16)
     ->Arg(256)
     ->Iterations(kBlocks)

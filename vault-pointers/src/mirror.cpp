@@ -452,6 +452,39 @@ class ClientSource final : public ChainSource {
   Result<std::optional<Bytes>> storage(ByteSpan key, const chain::H256& block) override {
     return chain::rpc::state_get_storage(c_.rpc(), key, block);
   }
+  // state_queryStorageAt in chunks of kKeysPage keys. Each asked key must be answered once
+  // (with a value or null); anything else from the node is an error, not a guess.
+  Result<std::vector<std::optional<Bytes>>> storage_many(const std::vector<Bytes>& keys,
+                                                         const chain::H256& block) override {
+    std::vector<std::optional<Bytes>> out;
+    out.reserve(keys.size());
+    for (std::size_t first = 0; first < keys.size(); first += kKeysPage) {
+      const std::size_t end = std::min(keys.size(), first + kKeysPage);
+      const std::vector<Bytes> chunk(keys.begin() + static_cast<std::ptrdiff_t>(first),
+                                     keys.begin() + static_cast<std::ptrdiff_t>(end));
+      auto sets = EV_TRY(chain::rpc::state_query_storage_at(c_.rpc(), chunk, block));
+      std::map<Bytes, std::optional<Bytes>> answered;
+      for (auto& set : sets) {
+        if (set.block != block) {
+          return make_error(MirrorErrc::ChainData, "state_queryStorageAt answered for block " +
+                                                       to_hex(set.block) + ", asked " +
+                                                       to_hex(block));
+        }
+        for (auto& change : set.changes) {
+          answered.insert_or_assign(std::move(change.key), std::move(change.value));
+        }
+      }
+      for (const auto& key : chunk) {
+        auto it = answered.find(key);
+        if (it == answered.end()) {
+          return make_error(MirrorErrc::ChainData,
+                            "state_queryStorageAt gave no answer for key " + to_hex(key));
+        }
+        out.push_back(std::move(it->second));
+      }
+    }
+    return out;
+  }
   Result<std::vector<Bytes>> keys(ByteSpan prefix, const chain::H256& block) override {
     std::vector<Bytes> out;
     std::optional<Bytes> start;
@@ -487,6 +520,14 @@ struct Mirror::Db {
     sqlite3_close(db);
   }
 };
+
+Result<std::vector<std::optional<Bytes>>> ChainSource::storage_many(const std::vector<Bytes>& keys,
+                                                                   const chain::H256& block) {
+  std::vector<std::optional<Bytes>> out;
+  out.reserve(keys.size());
+  for (const auto& key : keys) out.push_back(EV_TRY(storage(key, block)));
+  return out;
+}
 
 std::unique_ptr<ChainSource> chain_source(chain::ChainClient& client) {
   return std::make_unique<ClientSource>(client);
@@ -556,11 +597,23 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
     }
     rows.push_back({static_cast<std::uint32_t>(i), &r, std::move(*ev)});
   }
+  std::vector<Bytes> key_list;
+  key_list.reserve(keys.size());
+  for (const auto& [key, info] : keys) key_list.push_back(key);
+  std::vector<std::optional<Bytes>> read =
+      EV_TRY_CTX("storage entries at block #" + std::to_string(number),
+                 chain.storage_many(key_list, hash));
+  if (read.size() != key_list.size()) {
+    return make_error(MirrorErrc::ChainData, "storage entries at block #" +
+                                                 std::to_string(number) + ": " +
+                                                 std::to_string(read.size()) + " values for " +
+                                                 std::to_string(key_list.size()) + " keys");
+  }
   std::vector<std::pair<std::map<Bytes, KeyInfo>::const_iterator, std::optional<Bytes>>> values;
-  for (auto it = keys.begin(); it != keys.end(); ++it) {
-    auto v = EV_TRY_CTX(std::string(it->second.first) + " at block #" + std::to_string(number),
-                        chain.storage(it->first, hash));
-    values.emplace_back(it, std::move(v));
+  values.reserve(keys.size());
+  std::size_t at = 0;
+  for (auto it = keys.begin(); it != keys.end(); ++it, ++at) {
+    values.emplace_back(it, std::move(read[at]));
   }
 
   // Inside sync's batch transaction the block is a savepoint (undone alone on failure) unless

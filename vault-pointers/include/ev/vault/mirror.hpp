@@ -69,6 +69,10 @@ class ChainSource {
       const chain::H256& block) = 0;
   [[nodiscard]] virtual Result<std::optional<Bytes>> storage(ByteSpan key,
                                                              const chain::H256& block) = 0;
+  // The values of several keys at block, in the order of `keys` (nullopt: no value). The
+  // default asks storage() for each; a source over RPC answers them in few requests.
+  [[nodiscard]] virtual Result<std::vector<std::optional<Bytes>>> storage_many(
+      const std::vector<Bytes>& keys, const chain::H256& block);
   // Every key under prefix at block, in key order.
   [[nodiscard]] virtual Result<std::vector<Bytes>> keys(ByteSpan prefix,
                                                         const chain::H256& block) = 0;
