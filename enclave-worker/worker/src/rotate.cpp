@@ -362,25 +362,51 @@ struct RotateWorker::Impl {
     return ok();
   }
 
-  // Every object key of the wallet at epoch `e`.
+  // Every object key of the wallet at epoch `e`. The wallet's services are found by skipping
+  // through its keys in order (a one-key listing per service: all keys of a service lie between
+  // "<wallet>/<service>/" and "<wallet>/<service>0", '0' being the byte after '/'), then each
+  // service's epoch prefix is listed in full; the other epochs' objects are never listed.
   Result<std::vector<std::string>> epoch_objects(const AccountId& w, Epoch e) {
+    const std::string base = opt.store_prefix + wallet_hex(w) + "/";
     std::vector<std::string> out;
-    s3::ListOptions lo;
-    lo.prefix = opt.store_prefix + wallet_hex(w) + "/";
+    s3::ListOptions probe;
+    probe.prefix = base;
+    probe.max_keys = 1;
     for (;;) {
-      auto page = store->list(lo);
-      if (!page) return store_error(page.error(), "list " + lo.prefix);
-      for (const auto& o : page->objects) {
-        auto k = s3::parse_object_key(o.key, opt.store_prefix);
-        // Keys that do not parse as blob keys are not ours to delete; they are reported.
-        if (!k) {
-          log("ignoring foreign key " + o.key);
-          continue;
-        }
-        if (k->epoch == e) out.push_back(o.key);
+      auto first = store->list(probe);
+      if (!first) return store_error(first.error(), "list " + base);
+      if (first->objects.empty()) break;
+      const std::string& key = first->objects.front().key;
+      const std::size_t slash = key.find('/', base.size());
+      if (slash == std::string::npos) {  // "<wallet>/<name>": not a blob key
+        log("ignoring foreign key " + key);
+        probe.start_after = key;
+        continue;
       }
-      if (!page->truncated) break;
-      lo.continuation_token = page->next_continuation_token;
+      const std::string service = key.substr(base.size(), slash - base.size());
+      probe.start_after = base + service + "0";
+      auto prefix = s3::epoch_prefix(opt.store_prefix, wallet_hex(w), service, e);
+      if (!prefix) {  // a segment no service can have: nothing of ours under it
+        log("ignoring foreign keys under " + base + service + "/");
+        continue;
+      }
+      s3::ListOptions lo;
+      lo.prefix = *prefix;
+      for (;;) {
+        auto page = store->list(lo);
+        if (!page) return store_error(page.error(), "list " + lo.prefix);
+        for (const auto& o : page->objects) {
+          auto k = s3::parse_object_key(o.key, opt.store_prefix);
+          // Keys that do not parse as blob keys are not ours to delete; they are reported.
+          if (!k || k->epoch != e) {
+            log("ignoring foreign key " + o.key);
+            continue;
+          }
+          out.push_back(o.key);
+        }
+        if (!page->truncated) break;
+        lo.continuation_token = page->next_continuation_token;
+      }
     }
     return out;
   }
@@ -412,18 +438,29 @@ struct RotateWorker::Impl {
           log("reading " + keys[i] + " before deletion: " + obj.error().to_string());
         }
       });
-      for (std::size_t at = 0; at < keys.size(); at += s3::kMaxKeysPerCall) {
+      // Multi-object deletes of up to 1,000 keys, `concurrency` requests at a time. A key is
+      // counted as deleted only when its request succeeded and named no error for it.
+      const std::size_t chunks = (keys.size() + s3::kMaxKeysPerCall - 1) / s3::kMaxKeysPerCall;
+      std::vector<Result<s3::RemoveManyResult>> results(
+          chunks, make_error(WorkerErrc::Unavailable, "not sent"));
+      parallel_for(chunks, opt.concurrency, [&](std::size_t c, std::size_t) {
+        const std::size_t at = c * s3::kMaxKeysPerCall;
         const std::size_t n = std::min(s3::kMaxKeysPerCall, keys.size() - at);
-        std::vector<std::string> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                                       keys.begin() + static_cast<std::ptrdiff_t>(at + n));
-        auto r = store->remove_many(chunk);
+        const std::vector<std::string> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                             keys.begin() + static_cast<std::ptrdiff_t>(at + n));
+        results[c] = store->remove_many(chunk);
+      });
+      for (std::size_t c = 0; c < chunks; ++c) {
+        const auto& r = results[c];
         if (!r) return store_error(r.error(), "delete objects of epoch " + std::to_string(e));
         std::set<std::string> failed;
         for (const auto& ke : r->errors) {
           failed.insert(ke.key);
           log("deleting " + ke.key + ": " + ke.error.to_string());
         }
-        for (std::size_t i = at; i < at + n; ++i) {
+        const std::size_t at = c * s3::kMaxKeysPerCall;
+        const std::size_t end = std::min(keys.size(), at + s3::kMaxKeysPerCall);
+        for (std::size_t i = at; i < end; ++i) {
           if (failed.count(keys[i]) == 0 && hashes[i]) deleted.emplace_back(keys[i], *hashes[i]);
         }
       }
