@@ -465,12 +465,12 @@ std::vector<Insert> rows_of_block(BenchChain& chain, std::uint64_t n) {
     const Bytes key = vault::pointers_key(w.wallet, w.blob_id);
     const Bytes raw = must(chain.storage(key, hash), "pointer").value();
     const auto p = must(vault::decode_vault_pointer(raw), "decode pointer");
-    out.push_back({kPointer,
-                   {key, ev::to_hex(w.wallet), ev::to_hex(w.blob_id),
-                    std::string(p.service.view()), ev::to_hex(p.agent),
-                    static_cast<std::int64_t>(p.epoch), ev::to_hex(p.ciphertext_hash),
-                    static_cast<std::int64_t>(p.size), static_cast<std::int64_t>(p.created_at),
-                    static_cast<std::int64_t>(p.updated_at), raw}});
+    out.push_back(
+        {kPointer,
+         {key, ev::to_hex(w.wallet), ev::to_hex(w.blob_id), std::string(p.service.view()),
+          ev::to_hex(p.agent), static_cast<std::int64_t>(p.epoch), ev::to_hex(p.ciphertext_hash),
+          static_cast<std::int64_t>(p.size), static_cast<std::int64_t>(p.created_at),
+          static_cast<std::int64_t>(p.updated_at), raw}});
     live.emplace(vault::live_blobs_key(w.wallet, w.epoch), std::pair(w.wallet, w.epoch));
   }
   for (const auto& [key, we] : live) {
@@ -486,7 +486,8 @@ std::vector<Insert> rows_of_block(BenchChain& chain, std::uint64_t n) {
 }
 
 bool bind(sqlite3_stmt* s, int col, const Insert::Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return sqlite3_bind_int64(s, col, *i) == SQLITE_OK;
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    return sqlite3_bind_int64(s, col, *i) == SQLITE_OK;
   if (const auto* t = std::get_if<std::string>(&v)) {
     return sqlite3_bind_text(s, col, t->data(), static_cast<int>(t->size()), SQLITE_STATIC) ==
            SQLITE_OK;

@@ -335,7 +335,7 @@ Populated populate(const Options& o, ev::worker::Enclave& serve, ev::worker::Vau
 
 struct RawRates {
   double put = 0, get = 0, del = 0;  // operations per second
-  double work = 0;                    // objects per second through the sweep's store work
+  double work = 0;                   // objects per second through the sweep's store work
 };
 
 // PUT (create-only) `n` objects of `size` bytes with `threads` threads, GET them, then the store

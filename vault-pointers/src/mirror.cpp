@@ -522,7 +522,7 @@ struct Mirror::Db {
 };
 
 Result<std::vector<std::optional<Bytes>>> ChainSource::storage_many(const std::vector<Bytes>& keys,
-                                                                   const chain::H256& block) {
+                                                                    const chain::H256& block) {
   std::vector<std::optional<Bytes>> out;
   out.reserve(keys.size());
   for (const auto& key : keys) out.push_back(EV_TRY(storage(key, block)));
@@ -600,14 +600,13 @@ Result<void> Mirror::apply_block(ChainSource& chain, std::uint64_t number,
   std::vector<Bytes> key_list;
   key_list.reserve(keys.size());
   for (const auto& [key, info] : keys) key_list.push_back(key);
-  std::vector<std::optional<Bytes>> read =
-      EV_TRY_CTX("storage entries at block #" + std::to_string(number),
-                 chain.storage_many(key_list, hash));
+  std::vector<std::optional<Bytes>> read = EV_TRY_CTX(
+      "storage entries at block #" + std::to_string(number), chain.storage_many(key_list, hash));
   if (read.size() != key_list.size()) {
-    return make_error(MirrorErrc::ChainData, "storage entries at block #" +
-                                                 std::to_string(number) + ": " +
-                                                 std::to_string(read.size()) + " values for " +
-                                                 std::to_string(key_list.size()) + " keys");
+    return make_error(MirrorErrc::ChainData, "storage entries at block #" + std::to_string(number) +
+                                                 ": " + std::to_string(read.size()) +
+                                                 " values for " + std::to_string(key_list.size()) +
+                                                 " keys");
   }
   std::vector<std::pair<std::map<Bytes, KeyInfo>::const_iterator, std::optional<Bytes>>> values;
   values.reserve(keys.size());

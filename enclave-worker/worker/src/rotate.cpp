@@ -383,11 +383,13 @@ struct RotateWorker::Impl {
         probe.start_after = key;
         continue;
       }
+      const std::string service_dir = key.substr(0, slash + 1);  // "<base><service>/"
       const std::string service = key.substr(base.size(), slash - base.size());
-      probe.start_after = base + service + "0";
+      probe.start_after = key.substr(0, slash);
+      probe.start_after += '0';
       auto prefix = s3::epoch_prefix(opt.store_prefix, wallet_hex(w), service, e);
       if (!prefix) {  // a segment no service can have: nothing of ours under it
-        log("ignoring foreign keys under " + base + service + "/");
+        log("ignoring foreign keys under " + service_dir);
         continue;
       }
       s3::ListOptions lo;

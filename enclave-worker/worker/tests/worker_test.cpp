@@ -3,8 +3,8 @@
 // step is deterministic). Nothing is mocked: the chain is the dev node with the real pallet.
 #include <sodium.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
 

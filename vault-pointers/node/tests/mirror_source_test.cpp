@@ -93,7 +93,8 @@ TEST_CASE("mirror over RPC: an incomplete or misplaced state_queryStorageAt answ
   const std::uint16_t node_port = must(node->start());
   std::atomic<Falsify> mode{Falsify::Nothing};
   Proxy proxy(node_port, mode);
-  auto client = must(chain::ChainClient::connect("http://127.0.0.1:" + std::to_string(proxy.port())));
+  auto client =
+      must(chain::ChainClient::connect("http://127.0.0.1:" + std::to_string(proxy.port())));
   auto source = vault::chain_source(*client);
   test::TempDir dir;
   auto mirror = must(vault::Mirror::open((dir.path() / "mirror.db").string()));
