@@ -344,6 +344,9 @@ void BM_mirror_ingest_ours(benchmark::State& st) {
       static_cast<double>(events);
 }
 
+// The references open their database as the mirror does (no per-connection mutex).
+constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
 bool sql(sqlite3* db, const char* text) {
   return sqlite3_exec(db, text, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
@@ -376,7 +379,7 @@ void BM_mirror_ingest_raw(benchmark::State& st) {
   }
   TempDir dir;
   sqlite3* db = nullptr;
-  if (sqlite3_open(dir.file("raw.db").c_str(), &db) != SQLITE_OK ||
+  if (sqlite3_open_v2(dir.file("raw.db").c_str(), &db, kOpenFlags, nullptr) != SQLITE_OK ||
       !sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") ||
       !sql(db,
            "CREATE TABLE events (block INTEGER NOT NULL, block_hash TEXT NOT NULL, "
@@ -512,7 +515,7 @@ void BM_mirror_ingest_rows(benchmark::State& st) {
   }
   sqlite3* db = nullptr;
   // The mirror's connection settings (kPragmas in vault-pointers/src/mirror.cpp).
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK ||
+  if (sqlite3_open_v2(path.c_str(), &db, kOpenFlags, nullptr) != SQLITE_OK ||
       !sql(db,
            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192; "
            "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;")) {

@@ -452,8 +452,9 @@ class ClientSource final : public ChainSource {
   Result<std::optional<Bytes>> storage(ByteSpan key, const chain::H256& block) override {
     return chain::rpc::state_get_storage(c_.rpc(), key, block);
   }
-  // state_queryStorageAt in chunks of kKeysPage keys. Each asked key must be answered once
-  // (with a value or null); anything else from the node is an error, not a guess.
+  // state_queryStorageAt in chunks of kKeysPage keys. Every asked key must be answered (with a
+  // value or null) in a change set of the asked block, else ChainData; keys not asked for are
+  // ignored, and of a key answered twice the last answer counts.
   Result<std::vector<std::optional<Bytes>>> storage_many(const std::vector<Bytes>& keys,
                                                          const chain::H256& block) override {
     std::vector<std::optional<Bytes>> out;
@@ -480,7 +481,7 @@ class ClientSource final : public ChainSource {
           return make_error(MirrorErrc::ChainData,
                             "state_queryStorageAt gave no answer for key " + to_hex(key));
         }
-        out.push_back(std::move(it->second));
+        out.push_back(it->second);  // copied: a key may be asked twice
       }
     }
     return out;

@@ -377,6 +377,11 @@ struct RotateWorker::Impl {
       if (!first) return store_error(first.error(), "list " + base);
       if (first->objects.empty()) break;
       const std::string& key = first->objects.front().key;
+      if (!probe.start_after.empty() && key <= probe.start_after) {
+        return make_error(WorkerErrc::Unavailable, "the store ignored start-after " +
+                                                       probe.start_after + " (answered " + key +
+                                                       "); cannot enumerate the wallet's services");
+      }
       const std::size_t slash = key.find('/', base.size());
       if (slash == std::string::npos) {  // "<wallet>/<name>": not a blob key
         log("ignoring foreign key " + key);
@@ -416,16 +421,30 @@ struct RotateWorker::Impl {
   // Deletes the epoch's objects (until a listing comes back empty) and records the destruction.
   Result<void> destroy(const AccountId& w, Epoch e, TickReport& rep) {
     std::vector<std::pair<std::string, vault::Hash256>> deleted;
+    // Keys sent in a multi-object delete that failed as a whole: perhaps deleted. Those the
+    // next listing no longer shows were deleted by it; the others are simply deleted again.
+    std::map<std::string, vault::Hash256> maybe;
     for (int round = 0;; ++round) {
       const auto keys = EV_TRY(epoch_objects(w, e));
+      if (!maybe.empty()) {
+        const std::set<std::string> present(keys.begin(), keys.end());
+        for (const auto& [key, hash] : maybe) {
+          if (present.count(key) == 0) deleted.emplace_back(key, hash);
+        }
+        maybe.clear();
+      }
       if (keys.empty()) break;
       if (round == 3) {
         return make_error(WorkerErrc::Unavailable,
                           std::to_string(keys.size()) + " objects of epoch " + std::to_string(e) +
-                              " remain after three deletion rounds (first: " + keys.front() + ")");
+                              " remain after three deletion rounds (first: " + keys.front() +
+                              "); " + std::to_string(deleted.size()) +
+                              " deleted meanwhile are in the log, not in a destruction record");
       }
       // Each object's SHA-256: known when the sweep verified it against its pointer, else
-      // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans).
+      // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans). An object
+      // whose hash could not be read is not deleted in this round: it is listed and read again
+      // in the next, so every deleted object is in the digest.
       std::vector<std::optional<vault::Hash256>> hashes(keys.size());
       const auto known = EV_TRY(state->known_under(opt.store_prefix + wallet_hex(w) + "/"));
       for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -440,32 +459,49 @@ struct RotateWorker::Impl {
           log("reading " + keys[i] + " before deletion: " + obj.error().to_string());
         }
       });
+      std::vector<std::size_t> todo;
+      todo.reserve(keys.size());
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (hashes[i]) todo.push_back(i);
+      }
       // Multi-object deletes of up to 1,000 keys, `concurrency` requests at a time. A key is
-      // counted as deleted only when its request succeeded and named no error for it.
-      const std::size_t chunks = (keys.size() + s3::kMaxKeysPerCall - 1) / s3::kMaxKeysPerCall;
+      // counted as deleted when its request succeeded and named no error for it.
+      const std::size_t chunks = (todo.size() + s3::kMaxKeysPerCall - 1) / s3::kMaxKeysPerCall;
+      auto chunk_of = [&](std::size_t c) {
+        const std::size_t at = c * s3::kMaxKeysPerCall;
+        return std::pair(at, std::min(todo.size(), at + s3::kMaxKeysPerCall));
+      };
       std::vector<Result<s3::RemoveManyResult>> results(
           chunks, make_error(WorkerErrc::Unavailable, "not sent"));
       parallel_for(chunks, opt.concurrency, [&](std::size_t c, std::size_t) {
-        const std::size_t at = c * s3::kMaxKeysPerCall;
-        const std::size_t n = std::min(s3::kMaxKeysPerCall, keys.size() - at);
-        const std::vector<std::string> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                                             keys.begin() + static_cast<std::ptrdiff_t>(at + n));
+        const auto [at, end] = chunk_of(c);
+        std::vector<std::string> chunk;
+        chunk.reserve(end - at);
+        for (std::size_t j = at; j < end; ++j) chunk.push_back(keys[todo[j]]);
         results[c] = store->remove_many(chunk);
       });
+      const std::size_t before = deleted.size();
       for (std::size_t c = 0; c < chunks; ++c) {
+        const auto [at, end] = chunk_of(c);
         const auto& r = results[c];
-        if (!r) return store_error(r.error(), "delete objects of epoch " + std::to_string(e));
+        if (!r) {
+          log("deleting objects of epoch " + std::to_string(e) + ": " + r.error().to_string());
+          for (std::size_t j = at; j < end; ++j) maybe.emplace(keys[todo[j]], *hashes[todo[j]]);
+          continue;
+        }
         std::set<std::string> failed;
         for (const auto& ke : r->errors) {
           failed.insert(ke.key);
           log("deleting " + ke.key + ": " + ke.error.to_string());
         }
-        const std::size_t at = c * s3::kMaxKeysPerCall;
-        const std::size_t end = std::min(keys.size(), at + s3::kMaxKeysPerCall);
-        for (std::size_t i = at; i < end; ++i) {
-          if (failed.count(keys[i]) == 0 && hashes[i]) deleted.emplace_back(keys[i], *hashes[i]);
+        for (std::size_t j = at; j < end; ++j) {
+          const std::size_t i = todo[j];
+          if (failed.count(keys[i]) == 0) deleted.emplace_back(keys[i], *hashes[i]);
         }
       }
+      log("wallet " + short_hex(w) + " epoch " + std::to_string(e) + ": deleted " +
+          std::to_string(deleted.size() - before) + " of " + std::to_string(keys.size()) +
+          " listed objects (round " + std::to_string(round + 1) + ")");
     }
     vault::DestroyEpoch call;
     call.wallet = w;

@@ -341,12 +341,18 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
   // service "svc", whose keys sort after every "svc-N/" key ('-' < '/'), so destruction must
   // skip from service to service correctly to find it. Keys that are not blob keys of this
   // wallet's epoch are left alone, as is another wallet's object.
+  // Orphans also under "svc.x" (between "svc-5" and "svc") and "svc0" (right after "svc"'s
+  // skip key), and a foreign key equal to that skip key.
   enclave::SystemRng rng;
-  const std::string orphan = blob_key("", w, "svc", 1, new_blob_id(rng).value()).value();
-  REQUIRE(s.store->put(orphan, as_bytes("orphaned ciphertext")).ok());
+  std::vector<std::string> orphans;
+  for (const char* service : {"svc", "svc.x", "svc0"}) {
+    orphans.push_back(blob_key("", w, service, 1, new_blob_id(rng).value()).value());
+    REQUIRE(s.store->put(orphans.back(), as_bytes("orphaned ciphertext")).ok());
+  }
   const std::string base = to_hex(w) + "/";
   const std::vector<std::string> foreign = {
-      base + "readme", base + "svc/0000000001/not-a-blob", base + "UPPER/0000000001/x.enc",
+      base + "readme", base + "svc0", base + "svc/0000000001/not-a-blob",
+      base + "UPPER/0000000001/x.enc",
       blob_key("", kFerdie().account_id(), "svc", 1, new_blob_id(rng).value()).value()};
   for (const auto& k : foreign) REQUIRE(s.store->put(k, as_bytes("not ours")).ok());
   // The digest destroy_epoch must carry, computed from the objects themselves.
@@ -356,7 +362,7 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
     if (std::find(foreign.begin(), foreign.end(), o.key) != foreign.end()) continue;
     epoch1.emplace_back(o.key, sha256(s.store->get(o.key).value().data));
   }
-  REQUIRE(epoch1.size() == 7);
+  REQUIRE(epoch1.size() == 9);
   const auto expected = deletion_digest(epoch1);
   CHECK(s.rotate->tick().value().rotations == 0);  // first seen now
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -364,16 +370,18 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
   CHECK(rep.rotations == 1);
   CHECK(rep.reencrypted == 6);  // in two batches of 4 and 2
   CHECK(rep.destroyed == 1);
-  auto gone = s.store->get(orphan);
-  REQUIRE_FALSE(gone.ok());
-  CHECK(is(gone.error(), s3::Errc::NotFound));
+  for (const auto& orphan : orphans) {
+    auto gone = s.store->get(orphan);
+    REQUIRE_FALSE(gone.ok());
+    CHECK(is(gone.error(), s3::Errc::NotFound));
+  }
   for (const auto& k : foreign) CHECK(s.store->get(k).ok());
   // The sweep's verified hashes (not re-read at destruction) give the same digest.
   bool digest_seen = false;
   for (const auto& e : s.vault_events()) {
     if (e.name == "EpochDestroyed") {
       CHECK(e.value["deletion_digest"] == to_hex(expected));
-      CHECK(e.value["objects_deleted"] == 7);
+      CHECK(e.value["objects_deleted"] == 9);
       digest_seen = true;
     }
   }
@@ -383,6 +391,86 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
     auto r = s.get(tw, w, "svc-" + std::to_string(i));
     CHECK(unb64(r.body["data"]) == "value-" + std::to_string(i));
     CHECK(r.body["epoch"] == 2);
+  }
+}
+
+namespace {
+
+// A store whose first multi-object delete fails as a whole: after doing its work (as when the
+// answer is lost) or before.
+class FailingDeletes final : public s3::ObjectStore {
+ public:
+  FailingDeletes(std::unique_ptr<s3::ObjectStore> inner, bool delete_first)
+      : inner_(std::move(inner)), delete_first_(delete_first) {}
+  Result<s3::PutResult> put(std::string_view key, ByteSpan data,
+                            const s3::PutOptions& options) override {
+    return inner_->put(key, data, options);
+  }
+  Result<s3::Object> get(std::string_view key, const s3::GetOptions& options) override {
+    return inner_->get(key, options);
+  }
+  Result<s3::ObjectInfo> head(std::string_view key) override { return inner_->head(key); }
+  Result<void> remove(std::string_view key) override { return inner_->remove(key); }
+  Result<s3::RemoveManyResult> remove_many(const std::vector<std::string>& keys) override {
+    if (failed_) return inner_->remove_many(keys);
+    failed_ = true;
+    if (delete_first_) (void)inner_->remove_many(keys);
+    return make_error(s3::Errc::Transient, "connection reset while reading the answer");
+  }
+  Result<s3::ListPage> list(const s3::ListOptions& options) override {
+    return inner_->list(options);
+  }
+
+ private:
+  std::unique_ptr<s3::ObjectStore> inner_;
+  bool delete_first_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("rotate: a multi-object delete that fails as a whole is retried and fully recorded",
+          "[worker]") {
+  for (const bool delete_first : {true, false}) {
+    INFO("the failed request " << (delete_first ? "had deleted its keys" : "deleted nothing"));
+    Stack s(std::chrono::seconds(900), std::chrono::seconds(1));
+    const auto wallet = kDave();
+    const AccountId w = wallet.account_id();
+    const std::string tw = s.token(wallet, w);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(s.put(tw, w, "svc-" + std::to_string(i), "value-" + std::to_string(i)).status == 201);
+    }
+    std::vector<std::pair<std::string, vault::Hash256>> epoch1;
+    const s3::ListPage listed = s.store->list(s3::ListOptions{}).value();
+    for (const auto& o : listed.objects) {
+      epoch1.emplace_back(o.key, sha256(s.store->get(o.key).value().data));
+    }
+    REQUIRE(epoch1.size() == 3);
+    RotateOptions ro;
+    ro.state_dir = s.dir.path() / "rotate-flaky";
+    ro.period = std::chrono::seconds(1);
+    auto rotate = RotateWorker::create(
+                      open_enclave(s.rotate_opts).value(), VaultChain::connect(s.url).value(),
+                      std::make_unique<FailingDeletes>(
+                          s3::open_store("file://" + (s.dir.path() / "store").string()).value(),
+                          delete_first),
+                      ro)
+                      .value();
+    CHECK(rotate->tick().value().rotations == 0);  // first seen now
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const auto rep = rotate->tick().value();
+    CHECK(rep.rotations == 1);
+    CHECK(rep.reencrypted == 3);
+    CHECK(rep.destroyed == 1);
+    bool seen = false;
+    for (const auto& e : s.vault_events()) {
+      if (e.name != "EpochDestroyed") continue;
+      CHECK(e.value["objects_deleted"] == 3);
+      CHECK(e.value["deletion_digest"] == to_hex(deletion_digest(epoch1)));
+      seen = true;
+    }
+    CHECK(seen);
+    for (const auto& [key, hash] : epoch1) CHECK_FALSE(s.store->get(key).ok());
   }
 }
 
