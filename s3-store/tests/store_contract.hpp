@@ -371,8 +371,11 @@ inline void list_pages_over_many_keys(ObjectStore& store, const std::string& ns,
   big.max_keys = 5000;
   auto first = store.list(big);
   REQUIRE(first.ok());
-  CHECK(first->objects.size() == kMaxKeysPerCall);
+  // At most 1,000 keys per page. S3 may return fewer, never more, and says more follow (RGW
+  // once answered 968 and 970 keys here, on a loaded machine).
+  CHECK(first->objects.size() <= kMaxKeysPerCall);
   CHECK(first->truncated);
+  CHECK(list_all(store, ns, 5000) == keys);
   for (const ListEntry& e : first->objects) {
     CHECK(e.info.size == e.key.size());
     CHECK(e.info.etag == etag_of(as_bytes(e.key)));

@@ -375,7 +375,13 @@ struct RotateWorker::Impl {
     for (;;) {
       auto first = store->list(probe);
       if (!first) return store_error(first.error(), "list " + base);
-      if (first->objects.empty()) break;
+      if (first->objects.empty()) {
+        // S3 may answer a page with fewer keys than asked, even none, and more to come.
+        if (!first->truncated) break;
+        probe.continuation_token = first->next_continuation_token;
+        continue;
+      }
+      probe.continuation_token.clear();
       const std::string& key = first->objects.front().key;
       if (!probe.start_after.empty() && key <= probe.start_after) {
         return make_error(WorkerErrc::Unavailable, "the store ignored start-after " +
