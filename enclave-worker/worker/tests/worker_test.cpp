@@ -192,6 +192,31 @@ struct Stack {
     return out;
   }
 
+  // Every object in the store except `skip`, with its SHA-256: what a destruction must record.
+  std::vector<std::pair<std::string, vault::Hash256>> objects_with_hashes(
+      const std::vector<std::string>& skip = {}) {
+    std::vector<std::pair<std::string, vault::Hash256>> out;
+    const s3::ListPage listed = store->list(s3::ListOptions{}).value();
+    REQUIRE_FALSE(listed.truncated);
+    for (const auto& o : listed.objects) {
+      if (std::find(skip.begin(), skip.end(), o.key) != skip.end()) continue;
+      out.emplace_back(o.key, sha256(store->get(o.key).value().data));
+    }
+    return out;
+  }
+
+  // The chain holds exactly one EpochDestroyed, recording exactly `objects`.
+  void require_destroyed(const std::vector<std::pair<std::string, vault::Hash256>>& objects) {
+    int seen = 0;
+    for (const auto& e : vault_events()) {
+      if (e.name != "EpochDestroyed") continue;
+      CHECK(e.value["objects_deleted"] == objects.size());
+      CHECK(e.value["deletion_digest"] == to_hex(deletion_digest(objects)));
+      ++seen;
+    }
+    CHECK(seen == 1);
+  }
+
   // rotate_epoch(from → from + 1) signed by the rotate worker's key, without a sweep.
   void rotate_by_hand(const Enclave& re, const AccountId& w, Epoch from,
                       const vault::RotationReason& reason) {
@@ -355,15 +380,9 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
       base + "UPPER/0000000001/x.enc",
       blob_key("", kFerdie().account_id(), "svc", 1, new_blob_id(rng).value()).value()};
   for (const auto& k : foreign) REQUIRE(s.store->put(k, as_bytes("not ours")).ok());
-  // The digest destroy_epoch must carry, computed from the objects themselves.
-  std::vector<std::pair<std::string, vault::Hash256>> epoch1;
-  const s3::ListPage listed = s.store->list(s3::ListOptions{}).value();
-  for (const auto& o : listed.objects) {
-    if (std::find(foreign.begin(), foreign.end(), o.key) != foreign.end()) continue;
-    epoch1.emplace_back(o.key, sha256(s.store->get(o.key).value().data));
-  }
+  // What destroy_epoch must record, computed from the objects themselves.
+  const auto epoch1 = s.objects_with_hashes(foreign);
   REQUIRE(epoch1.size() == 9);
-  const auto expected = deletion_digest(epoch1);
   CHECK(s.rotate->tick().value().rotations == 0);  // first seen now
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   auto rep = s.rotate->tick().value();
@@ -377,15 +396,7 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
   }
   for (const auto& k : foreign) CHECK(s.store->get(k).ok());
   // The sweep's verified hashes (not re-read at destruction) give the same digest.
-  bool digest_seen = false;
-  for (const auto& e : s.vault_events()) {
-    if (e.name == "EpochDestroyed") {
-      CHECK(e.value["deletion_digest"] == to_hex(expected));
-      CHECK(e.value["objects_deleted"] == 9);
-      digest_seen = true;
-    }
-  }
-  CHECK(digest_seen);
+  s.require_destroyed(epoch1);
   CHECK(std::holds_alternative<vault::Scheduled>(s.chain->epoch(w).value()->reason));
   for (int i = 0; i < 6; ++i) {
     auto r = s.get(tw, w, "svc-" + std::to_string(i));
@@ -440,11 +451,7 @@ TEST_CASE("rotate: a multi-object delete that fails as a whole is retried and fu
     for (int i = 0; i < 3; ++i) {
       REQUIRE(s.put(tw, w, "svc-" + std::to_string(i), "value-" + std::to_string(i)).status == 201);
     }
-    std::vector<std::pair<std::string, vault::Hash256>> epoch1;
-    const s3::ListPage listed = s.store->list(s3::ListOptions{}).value();
-    for (const auto& o : listed.objects) {
-      epoch1.emplace_back(o.key, sha256(s.store->get(o.key).value().data));
-    }
+    const auto epoch1 = s.objects_with_hashes();
     REQUIRE(epoch1.size() == 3);
     RotateOptions ro;
     ro.state_dir = s.dir.path() / "rotate-flaky";
@@ -462,14 +469,7 @@ TEST_CASE("rotate: a multi-object delete that fails as a whole is retried and fu
     CHECK(rep.rotations == 1);
     CHECK(rep.reencrypted == 3);
     CHECK(rep.destroyed == 1);
-    bool seen = false;
-    for (const auto& e : s.vault_events()) {
-      if (e.name != "EpochDestroyed") continue;
-      CHECK(e.value["objects_deleted"] == 3);
-      CHECK(e.value["deletion_digest"] == to_hex(deletion_digest(epoch1)));
-      seen = true;
-    }
-    CHECK(seen);
+    s.require_destroyed(epoch1);
     for (const auto& [key, hash] : epoch1) CHECK_FALSE(s.store->get(key).ok());
   }
 }
