@@ -76,6 +76,20 @@ Result<Bytes> pem_to_der(std::string_view pem) {
   return detail::cert_der(certs.front().get());
 }
 
+Result<std::string> der_to_pem(ByteSpan der) {
+  detail::X509Ptr cert = EV_TRY(detail::parse_der_cert(der, "certificate"));
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr || PEM_write_bio_X509(bio, cert.get()) != 1) {
+    BIO_free(bio);
+    return detail::fail(Errc::Malformed, "certificate", "PEM encoding failed");
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
 std::string cert_fingerprint(ByteSpan der) { return to_hex(sha256(der), false); }
 
 Bytes decode_document_text(ByteSpan file) {

@@ -17,6 +17,9 @@ extern const std::string_view kAmdArkTurinPem;   // ARK-Turin
 // DER of a single-certificate PEM (error when the PEM does not hold exactly one certificate).
 [[nodiscard]] Result<Bytes> pem_to_der(std::string_view pem);
 
+// PEM of one DER certificate.
+[[nodiscard]] Result<std::string> der_to_pem(ByteSpan der);
+
 // SHA-256 of a certificate's DER, lowercase hex without prefix.
 [[nodiscard]] std::string cert_fingerprint(ByteSpan der);
 

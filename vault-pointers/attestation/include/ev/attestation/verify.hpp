@@ -52,6 +52,9 @@ struct VerifyOptions {
   // require it (callers pass "now" when they mean now).
   std::optional<std::int64_t> at;
   bool allow_debug = false;  // accept debug-mode documents (still flagged in the result)
+  // DCAP: accept a quote without collateral (TCB status then "NoCollateral"; the PCK chain is
+  // checked without CRLs).
+  bool allow_no_collateral = false;
 };
 
 // The bytes of a document stored as binary, as hex text or as base64 text (whitespace in text is
