@@ -60,5 +60,6 @@ void register_chain_commands(std::vector<Command>& out);
 void register_mirror_commands(std::vector<Command>& out);
 void register_dev_commands(std::vector<Command>& out);
 void register_demo_commands(std::vector<Command>& out);
+void register_attest_commands(std::vector<Command>& out);
 
 }  // namespace ev::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ev::cli::register_mirror_commands(commands);
   ev::cli::register_dev_commands(commands);
   ev::cli::register_demo_commands(commands);
+  ev::cli::register_attest_commands(commands);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+
 #include "crypto_internal.hpp"
 #include "ev/attestation/roots.hpp"
 #include "ev/attestation/verify.hpp"
@@ -91,6 +93,16 @@ Result<std::string> der_to_pem(ByteSpan der) {
 }
 
 std::string cert_fingerprint(ByteSpan der) { return to_hex(sha256(der), false); }
+
+Result<std::int64_t> parse_time(std::string_view text) {
+  if (!text.empty() && text.size() <= 12 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    std::int64_t v = 0;
+    for (char c : text) v = v * 10 + (c - '0');
+    return v;
+  }
+  return detail::parse_rfc3339(text);
+}
 
 Bytes decode_document_text(ByteSpan file) {
   std::string text;

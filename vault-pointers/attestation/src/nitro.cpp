@@ -24,9 +24,82 @@ constexpr std::size_t kMaxCert = 1024;
 constexpr std::size_t kMaxOptional = 1024;
 constexpr std::size_t kPcrSize = 48;  // SHA384
 
+constexpr int kMaxDepth = 16;
+
+// Walks one CBOR item's structure without building it, so that no declared length larger than
+// the bytes that remain reaches the decoder (which would allocate for it up front). Returns the
+// offset after the item.
+Result<std::size_t> walk(ByteSpan in, std::size_t pos, int depth, std::string_view what) {
+  auto truncated = [&](std::size_t at) {
+    return fail(Errc::Truncated, what, "CBOR ends early at byte " + std::to_string(at));
+  };
+  if (depth > kMaxDepth) return fail(Errc::Malformed, what, "CBOR nested too deeply");
+  if (pos >= in.size()) return truncated(pos);
+  const std::uint8_t ib = in[pos];
+  const int major = ib >> 5;
+  const int ai = ib & 31;
+  const std::size_t start = pos++;
+  std::uint64_t value = 0;
+  bool indefinite = false;
+  if (ai < 24) {
+    value = static_cast<std::uint64_t>(ai);
+  } else if (ai <= 27) {
+    const std::size_t n = std::size_t{1} << (ai - 24);
+    if (in.size() - pos < n) return truncated(pos);
+    for (std::size_t i = 0; i < n; ++i) value = (value << 8) | in[pos + i];
+    pos += n;
+  } else if (ai == 31 && major >= 2 && major <= 5) {
+    indefinite = true;
+  } else {
+    return fail(Errc::Malformed, what, "invalid CBOR head at byte " + std::to_string(start));
+  }
+  const std::size_t left = in.size() - pos;
+  switch (major) {
+    case 0:
+    case 1:
+    case 7: return pos;
+    case 2:
+    case 3:
+      if (indefinite) {
+        for (;;) {
+          if (pos >= in.size()) return truncated(pos);
+          if (in[pos] == 0xff) return pos + 1;
+          if ((in[pos] >> 5) != major || (in[pos] & 31) == 31) {
+            return fail(Errc::Malformed, what, "bad string chunk at byte " + std::to_string(pos));
+          }
+          pos = EV_TRY(walk(in, pos, depth + 1, what));
+        }
+      }
+      if (value > left) return truncated(in.size());
+      return pos + static_cast<std::size_t>(value);
+    case 4:
+    case 5: {
+      if (indefinite) {
+        for (;;) {
+          if (pos >= in.size()) return truncated(pos);
+          if (in[pos] == 0xff) return pos + 1;
+          pos = EV_TRY(walk(in, pos, depth + 1, what));
+          if (major == 5) pos = EV_TRY(walk(in, pos, depth + 1, what));
+        }
+      }
+      const std::uint64_t items = major == 5 ? value * 2 : value;
+      if (value > left || items > left) return truncated(in.size());
+      for (std::uint64_t i = 0; i < items; ++i) pos = EV_TRY(walk(in, pos, depth + 1, what));
+      return pos;
+    }
+    default:  // 6: tag
+      return walk(in, pos, depth + 1, what);
+  }
+}
+
 // Decodes exactly one CBOR item from the whole of `in`.
 Result<CborPtr> load_one(ByteSpan in, std::string_view what) {
   if (in.empty()) return fail(Errc::Truncated, what, "empty");
+  const std::size_t end = EV_TRY(walk(in, 0, 0, what));
+  if (end != in.size()) {
+    return fail(Errc::TrailingData, what,
+                std::to_string(in.size() - end) + " bytes after the CBOR item");
+  }
   cbor_load_result res{};
   CborPtr item(cbor_load(in.data(), in.size(), &res));
   if (!item || res.error.code != CBOR_ERR_NONE) {

@@ -185,6 +185,15 @@ TEST_CASE("nitro: each corruption class is refused by the check it breaks", "[ni
       CHECK((ev::is(r.error(), Errc::Truncated) || ev::is(r.error(), Errc::Malformed)));
     }
   }
+  SECTION("declared lengths beyond the input") {
+    // An array, a map and a byte string claiming 2^64-1 entries / bytes: refused before any
+    // allocation for them.
+    for (const Bytes& bad : {Bytes{0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+                             Bytes{0x84, 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+                             Bytes{0xbb, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}) {
+      require_error(verify_nitro(bad), Errc::Truncated, "nitro COSE_Sign1");
+    }
+  }
   SECTION("trailing garbage") {
     Bytes bad = doc;
     bad.push_back(0x00);

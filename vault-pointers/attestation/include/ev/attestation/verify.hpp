@@ -57,6 +57,10 @@ struct VerifyOptions {
   bool allow_no_collateral = false;
 };
 
+// A time given as Unix seconds (digits only) or RFC 3339 ("2024-09-07T14:37:39Z",
+// "...+02:00").
+[[nodiscard]] Result<std::int64_t> parse_time(std::string_view text);
+
 // The bytes of a document stored as binary, as hex text or as base64 text (whitespace in text is
 // ignored). Text is recognised only when every byte is printable ASCII or whitespace.
 [[nodiscard]] Bytes decode_document_text(ByteSpan file);
