@@ -268,7 +268,7 @@ Result<std::int64_t> parse_rfc3339(std::string_view s) {
   } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
     int oh = 0, om = 0;
     if (!num(i + 1, 2, oh) || !num(i + 4, 2, om)) return bad();
-    offset = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
+    offset = (std::int64_t{oh} * 3600 + std::int64_t{om} * 60) * (s[i] == '+' ? 1 : -1);
   } else {
     return bad();
   }
