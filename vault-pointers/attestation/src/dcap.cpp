@@ -294,6 +294,7 @@ Result<Json> signed_collateral(std::string_view what, const std::string& body, B
   auto chain = EV_TRY(detail::parse_pem_certs(chain_pem, std::string(what) + " issuer chain"));
   EV_TRY(drop_root(chain, pinned, std::string(what) + " issuer chain"));
   std::vector<X509*> raw;
+  raw.reserve(chain.size());
   for (auto& c : chain) raw.push_back(c.get());
   std::vector<X509_CRL*> crls;
   if (root_crl != nullptr) crls.push_back(root_crl);
@@ -415,6 +416,7 @@ Result<Verified> verify_dcap(const DcapEvidence& ev, const VerifyOptions& opts) 
   auto pck_chain = EV_TRY(detail::parse_pem_certs(q.pck_pem, "dcap pck chain"));
   EV_TRY(drop_root(pck_chain, pinned, "dcap pck chain"));
   std::vector<X509*> chain;
+  chain.reserve(pck_chain.size());
   for (auto& c : pck_chain) chain.push_back(c.get());
   std::vector<X509_CRL*> crls;
   if (pck_crl) crls = {pck_crl.get(), root_crl.get()};

@@ -19,7 +19,7 @@ struct CborFree {
 };
 using CborPtr = std::unique_ptr<cbor_item_t, CborFree>;
 
-constexpr std::size_t kMaxDocument = 64 * 1024;
+constexpr std::size_t kMaxDocument = std::size_t{64} * 1024;
 constexpr std::size_t kMaxCert = 1024;
 constexpr std::size_t kMaxOptional = 1024;
 constexpr std::size_t kPcrSize = 48;  // SHA384
@@ -229,6 +229,7 @@ Result<Payload> parse_payload(cbor_item_t* map) {
       }
       const std::size_t nc = cbor_array_size(v);
       if (nc < 1 || nc > 8) return fail(Errc::Malformed, "cabundle", "1..8 certificates needed");
+      p.cabundle.reserve(nc);
       for (std::size_t j = 0; j < nc; ++j) {
         p.cabundle.push_back(EV_TRY(bstr(cbor_array_handle(v)[j], "cabundle entry", 1, kMaxCert)));
       }
@@ -287,6 +288,7 @@ Result<Verified> verify_nitro(ByteSpan document, const VerifyOptions& opts) {
   // Certificates: leaf, then the cabundle from the root down.
   detail::X509Ptr leaf = EV_TRY(detail::parse_der_cert(p.certificate, "nitro certificate"));
   std::vector<detail::X509Ptr> bundle;
+  bundle.reserve(p.cabundle.size());
   for (std::size_t i = 0; i < p.cabundle.size(); ++i) {
     bundle.push_back(
         EV_TRY(detail::parse_der_cert(p.cabundle[i], "cabundle[" + std::to_string(i) + "]")));
@@ -295,6 +297,7 @@ Result<Verified> verify_nitro(ByteSpan document, const VerifyOptions& opts) {
   const auto doc_time = static_cast<std::int64_t>(p.timestamp_ms / 1000);
   const std::int64_t at = opts.at.value_or(doc_time);
   std::vector<X509*> chain{leaf.get()};
+  chain.reserve(bundle.size());
   for (std::size_t i = bundle.size(); i-- > 1;) chain.push_back(bundle[i].get());
   EV_TRY(detail::verify_chain("nitro certificate chain", chain, bundle[0].get(), pinned, at));
 

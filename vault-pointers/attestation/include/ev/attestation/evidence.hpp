@@ -12,7 +12,7 @@
 
 namespace ev::attestation {
 
-inline constexpr std::size_t kMaxEvidence = 1024 * 1024;
+inline constexpr std::size_t kMaxEvidence = std::size_t{1024} * 1024;
 
 // Recognises the evidence and runs the platform's verifier.
 [[nodiscard]] Result<Verified> verify_evidence(ByteSpan file, const VerifyOptions& opts);
