@@ -295,7 +295,7 @@ Result<Verified> verify_nitro(ByteSpan document, const VerifyOptions& opts) {
   }
   const Bytes pinned = EV_TRY(pem_to_der(kAwsNitroRootPem));
   const auto doc_time = static_cast<std::int64_t>(p.timestamp_ms / 1000);
-  const std::int64_t at = opts.at.value_or(doc_time);
+  const std::int64_t at = opts.prefer_document_time ? doc_time : opts.at.value_or(doc_time);
   std::vector<X509*> chain{leaf.get()};
   chain.reserve(bundle.size());
   for (std::size_t i = bundle.size(); i-- > 1;) chain.push_back(bundle[i].get());

@@ -51,6 +51,9 @@ struct VerifyOptions {
   // Verification time (Unix seconds). Nitro defaults to the document's own timestamp; the others
   // require it (callers pass "now" when they mean now).
   std::optional<std::int64_t> at;
+  // Documents with their own timestamp (Nitro) are checked at it even when `at` is set; the
+  // caller then judges their age from Verified::issued_at.
+  bool prefer_document_time = false;
   bool allow_debug = false;  // accept debug-mode documents (still flagged in the result)
   // DCAP: accept a quote without collateral (TCB status then "NoCollateral"; the PCK chain is
   // checked without CRLs).
