@@ -208,19 +208,20 @@ json walk_in(const chain::Metadata& md, std::uint32_t type, const json& v, int d
 
 // Reads one line from the terminal without echo.
 Result<std::string> prompt_no_echo(std::string_view what) {
-  std::fprintf(stderr, "secret URI of the %.*s: ", static_cast<int>(what.size()), what.data());
-  std::fflush(stderr);
+  // Echo goes off before the prompt appears, so nothing typed after it is shown.
   termios old{};
   const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
   if (tty) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  std::fprintf(stderr, "secret URI of the %.*s: ", static_cast<int>(what.size()), what.data());
+  std::fflush(stderr);
   std::string line;
   int c = 0;
   while ((c = std::fgetc(stdin)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
-  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
   std::fprintf(stderr, "\n");
   if (line.empty()) return make_error(Errc::Usage, "no secret URI entered");
   return line;

@@ -126,6 +126,36 @@ kill -CONT "$rotate_pid"
 "$ev" agent authorize "$eve" --services mail --output json | grep -q '"services":\["mail"\]' || fail "re-authorize"
 "$ev" agent revoke "$eve" --no-wait --output json | grep -q '"revoked_in":' || fail "revoke --no-wait"
 
+# The secret URI from a prompt on a terminal (a pseudo-terminal here), without echo: the answer
+# is typed only once the prompt is shown, as a person would.
+out="$(env -u EPOCHVAULT_SURI python3 - "$ev" "$(account //Charlie)" <<'PY'
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "agent", "authorize", sys.argv[2], "--services", "mail"])
+out = b""
+deadline = time.time() + 60
+typed = False
+while time.time() < deadline:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not typed and b"secret URI of the wallet: " in out:
+        time.sleep(0.2)
+        os.write(fd, b"//Dave\n")
+        typed = True
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+)"
+grep -q "secret URI of the wallet" <<<"$out" && grep -q "authorized agent" <<<"$out" ||
+  fail "secret URI from a prompt: $out"
+if grep -q "//Dave" <<<"$out"; then fail "the prompt echoed the secret URI"; fi
+
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
