@@ -81,6 +81,10 @@ uuid="$(head -1 "$dir/pointers" | jqf 'd["keys"][1]')"
   fail "chain storage by UUID"
 "$ev" chain storage VaultPointers Pointers "$dave" "$uuid" --output json | jqf 'd["service"]' |
   grep -qx 0x6769746875622e636f6d || fail "chain storage --output json keeps hex"
+[[ "$("$ev" chain storage VaultPointers Workers | wc -l)" == 2 ]] || fail "chain storage of a map with no key"
+[[ "$("$ev" chain storage VaultPointers Pointers "$dave" --limit 1 | wc -l)" == 1 ]] || fail "--limit"
+rc=0; "$ev" chain storage VaultPointers Epochs "$dave" "$dave" 2>"$dir/err" || rc=$?
+[[ "$rc" == 2 ]] && grep -q "takes 1 key(s), got 2" "$dir/err" || fail "too many keys: exit $rc"
 "$ev" chain events --pallet VaultPointers --from 1 | grep -q '"service":"github.com"' ||
   fail "chain events with text service names"
 
