@@ -1,10 +1,12 @@
 #include "ev/worker/setup.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
+#include "ev/enclave/simulated_platform.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/worker/errors.hpp"
 
@@ -81,9 +83,32 @@ sigset_t block_stop_signals() {
   return sigs;
 }
 
+Result<std::string> measurement_report(vault::Role role, const std::filesystem::path& exe) {
+  const enclave::Measurement m = EV_TRY(enclave::measure_file(exe));
+  const std::string hex = to_hex(ByteSpan(m.data(), m.size()));
+  const char* role_name = role == vault::Role::Serve ? "Serve" : "Rotate";
+  return hex + "\n" + "role: " + role_name +
+         "\napprove it (Root; through Sudo on a dev or test chain whose sudo key is //Alice):\n"
+         "  epochvault chain call Sudo sudo '[{\"VaultPointers\":{\"approve_measurement\":{"
+         "\"measurement\":\"" +
+         hex + "\",\"role\":\"" + role_name + "\"}}}]' --suri //Alice --scheme ecdsa\n";
+}
+
 int worker_main(const char* name, int argc, char** argv,
                 Result<int> (*run)(const std::vector<std::string>& args)) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (std::find(args.begin(), args.end(), "--print-measurement") != args.end()) {
+    // The simulated platform measures the running executable (SHA-384 of /proc/self/exe).
+    const auto role =
+        std::string_view(name).ends_with("rotate") ? vault::Role::Rotate : vault::Role::Serve;
+    auto report = measurement_report(role, "/proc/self/exe");
+    if (!report) {
+      std::fprintf(stderr, "%s: %s\n", name, report.error().to_string().c_str());
+      return 1;
+    }
+    std::fputs(report->c_str(), stdout);
+    return 0;
+  }
   auto r = run(args);
   if (!r) {
     std::fprintf(stderr, "%s: %s\n", name, r.error().to_string().c_str());
