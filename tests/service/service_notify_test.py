@@ -10,8 +10,9 @@ node answers JSON-RPC; serve answers HTTP on the port its STATUS names; rotate h
 on chain), that WATCHDOG=1 then arrives at least twice a second, and that after SIGTERM
 STOPPING=1 arrives and the process exits 0. Before the workers start, each worker's
 `--print-measurement` output is checked (the measurement is the SHA-384 of the executable) and
-the approve command it prints is run as printed (through a shell) against the node; the workers
-can register only because it worked. Also checks that without NOTIFY_SOCKET the node starts
+the approve command it prints is run as printed against the node; the workers can register only
+because it worked. Before that, an unapproved serve worker must exit 1 with that same command in
+its log. Also checks that without NOTIFY_SOCKET the node starts
 and stops as before. Python 3 standard library only.
 """
 
@@ -134,6 +135,22 @@ def ready_status(name, ns, proc, timeout):
     return m
 
 
+def refused_names_command(exe, node_port, work):
+    """An unapproved worker gives up after --wait-seconds; its log names the approve command."""
+    p = subprocess.run([exe, "--node", f"ws://127.0.0.1:{node_port}", "--data-dir",
+                        f"{work}/refused", "--store", f"file://{work}/refused-store",
+                        "--wait-seconds", "2"], capture_output=True, text=True, timeout=120)
+    if p.returncode != 1:
+        raise Failed(f"unapproved {exe}: exit {p.returncode}, expected 1: {p.stderr}")
+    printed = subprocess.run([exe, "--print-measurement"], capture_output=True, text=True,
+                             timeout=60).stdout.splitlines()
+    command = next(ln.strip() for ln in printed if ln.strip().startswith("epochvault "))
+    if command not in p.stderr or "MeasurementNotApproved" not in p.stderr:
+        raise Failed(f"unapproved {exe}: the log does not name the approve command "
+                     f"{command}: {p.stderr}")
+    log(f"ok: unapproved {os.path.basename(exe)} exits 1 and its log names the approve command")
+
+
 def print_measurement(exe, role, cli, node_port):
     p = subprocess.run([exe, "--print-measurement"], capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
@@ -196,6 +213,7 @@ def main():
             raise Failed("devnode: no header over RPC after READY=1")
         log(f"ok: devnode answers JSON-RPC on port {port} once READY=1 was sent")
 
+        refused_names_command(serve, port, work)
         print_measurement(serve, "Serve", cli, port)
         print_measurement(rotate, "Rotate", cli, port)
 

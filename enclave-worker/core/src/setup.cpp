@@ -62,12 +62,19 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   if (!store) {
     return make_error(WorkerErrc::Config, "store " + o.store_url + ": " + store.error().message);
   }
+  bool told = false;
   for (;;) {
     auto r = register_worker(enclave, *chain);
     if (r) break;
     if (std::chrono::steady_clock::now() >= deadline) return std::move(r).error();
     std::fprintf(stderr, "%s: not registered yet: %s (retrying)\n", name,
                  r.error().message.c_str());
+    if (!told && r.error().message.find("MeasurementNotApproved") != std::string::npos) {
+      told = true;
+      std::fprintf(stderr,
+                   "%s: approve the measurement (Root; through Sudo on a dev chain):\n  %s\n", name,
+                   approve_command(role, to_hex(enclave.measurement.bytes())).c_str());
+    }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   std::fprintf(stderr, "%s: registered on chain as a %s worker\n", name, name);
@@ -83,15 +90,20 @@ sigset_t block_stop_signals() {
   return sigs;
 }
 
+std::string approve_command(vault::Role role, std::string_view measurement_hex) {
+  const std::string role_name = role == vault::Role::Serve ? "Serve" : "Rotate";
+  return "epochvault chain call Sudo sudo '[{\"VaultPointers\":{\"approve_measurement\":{"
+         "\"measurement\":\"" +
+         std::string(measurement_hex) + "\",\"role\":\"" + role_name +
+         "\"}}}]' --suri //Alice --scheme ecdsa";
+}
+
 Result<std::string> measurement_report(vault::Role role, const std::filesystem::path& exe) {
   const enclave::Measurement m = EV_TRY(enclave::measure_file(exe));
   const std::string hex = to_hex(ByteSpan(m.data(), m.size()));
-  const char* role_name = role == vault::Role::Serve ? "Serve" : "Rotate";
-  return hex + "\n" + "role: " + role_name +
-         "\napprove it (Root; through Sudo on a dev or test chain whose sudo key is //Alice):\n"
-         "  epochvault chain call Sudo sudo '[{\"VaultPointers\":{\"approve_measurement\":{"
-         "\"measurement\":\"" +
-         hex + "\",\"role\":\"" + role_name + "\"}}}]' --suri //Alice --scheme ecdsa\n";
+  return hex + "\nrole: " + (role == vault::Role::Serve ? "Serve" : "Rotate") +
+         "\napprove it (Root; through Sudo on a dev or test chain whose sudo key is //Alice):\n  " +
+         approve_command(role, hex) + "\n";
 }
 
 int worker_main(const char* name, int argc, char** argv,

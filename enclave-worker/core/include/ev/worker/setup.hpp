@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ev/s3/object_store.hpp"
@@ -32,6 +33,10 @@ struct Worker {
 // Blocks SIGINT and SIGTERM in this thread (and the threads it starts) and returns them, for a
 // later sigwait: the workers stop cleanly on either.
 [[nodiscard]] sigset_t block_stop_signals();
+
+// The `epochvault chain call` that approves `measurement_hex` for `role` through Sudo (signed
+// by //Alice, the dev chain's sudo key).
+[[nodiscard]] std::string approve_command(vault::Role role, std::string_view measurement_hex);
 
 // What --print-measurement prints: the measurement the simulated platform takes of `exe`
 // (SHA-384 of the file), the role, and the command that approves it. Errors: Io.
