@@ -3,7 +3,8 @@
 #   verify_units.sh <units dir> <epochvault-serve> <epochvault-rotate> <epochvault-devnode>
 # The units name /usr/local/bin/<executable>; verify checks that ExecStart's binary exists, so a
 # copy of the units with those paths replaced by the given executables is verified. Any message
-# from verify (error or warning) fails the test. Exit 77 (skip) when systemd-analyze is absent.
+# from verify (error or warning) fails the test, as does an example config (serve.json,
+# rotate.json) the worker refuses. Exit 77 (skip) when systemd-analyze is absent.
 set -euo pipefail
 units="$1" serve="$2" rotate="$3" devnode="$4"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
@@ -34,4 +35,13 @@ if [[ -n "$out" || $status -ne 0 ]]; then
   echo "$out"
   exit 1
 fi
-echo "OK: systemd-analyze verify of $n units: no message"
+# The example configuration files the worker units read are accepted by the workers.
+for role in serve rotate; do
+  exe="$serve"
+  [[ $role == rotate ]] && exe="$rotate"
+  if ! "$exe" --config "$units/$role.json" --help >/dev/null; then
+    echo "FAIL: epochvault-$role refuses $units/$role.json"
+    exit 1
+  fi
+done
+echo "OK: systemd-analyze verify of $n units: no message; serve.json and rotate.json accepted"
