@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "ev/common/service_notify.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/rotate.hpp"
 #include "ev/worker/setup.hpp"
@@ -77,14 +78,17 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
     return rep.errors == 0 ? 0 : 1;
   }
   std::atomic<bool> stop{false};
+  ev::service::Notifier notify;
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&sigs, &sig);
     std::fprintf(stderr, "rotate: stopping (signal %d)\n", sig);
+    notify.stopping("stopping: finishing the current pass");
     stop = true;
   });
   std::printf("rotate: running (poll %lld ms)\n", static_cast<long long>(ro.poll.count()));
   std::fflush(stdout);
+  notify.ready("rotating (poll " + std::to_string(ro.poll.count()) + " ms)");
   rotate->run(stop);
   waiter.join();
   return 0;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "ev/common/service_notify.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/serve.hpp"
 #include "ev/worker/setup.hpp"
@@ -49,9 +50,12 @@ ev::Result<int> run(const std::vector<std::string>& args) {
   const std::uint16_t port = EV_TRY(serve->start());
   std::printf("serve: listening on http://%s:%u\n", so.host.c_str(), port);
   std::fflush(stdout);
+  ev::service::Notifier notify;
+  notify.ready("serving on " + so.host + ":" + std::to_string(port));
   int sig = 0;
   sigwait(&sigs, &sig);
   std::fprintf(stderr, "serve: stopping (signal %d)\n", sig);
+  notify.stopping("stopping");
   serve->stop();
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "ev/chain/keys.hpp"
+#include "ev/common/service_notify.hpp"
 #include "ev/devnode/node.hpp"
 
 namespace {
@@ -124,11 +125,14 @@ int main(int argc, char** argv) {
   }
   std::printf("rpc: ws://%s:%u\n", cfg.rpc.host == "0.0.0.0" ? "0.0.0.0" : "127.0.0.1", *port);
   std::fflush(stdout);
+  ev::service::Notifier notify;
+  notify.ready("rpc on port " + std::to_string(*port));
 
   int sig = 0;
   sigwait(&sigs, &sig);
   std::printf("stopping (signal %d)\n", sig);
   std::fflush(stdout);
+  notify.stopping("stopping");
   (*node)->stop();
   return 0;
 }

@@ -1,10 +1,12 @@
 #include "ev/worker/setup.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
+#include "ev/enclave/simulated_platform.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/worker/errors.hpp"
 
@@ -60,12 +62,19 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   if (!store) {
     return make_error(WorkerErrc::Config, "store " + o.store_url + ": " + store.error().message);
   }
+  bool told = false;
   for (;;) {
     auto r = register_worker(enclave, *chain);
     if (r) break;
     if (std::chrono::steady_clock::now() >= deadline) return std::move(r).error();
     std::fprintf(stderr, "%s: not registered yet: %s (retrying)\n", name,
                  r.error().message.c_str());
+    if (!told && r.error().message.find("MeasurementNotApproved") != std::string::npos) {
+      told = true;
+      std::fprintf(stderr,
+                   "%s: approve the measurement (Root; through Sudo on a dev chain):\n  %s\n", name,
+                   approve_command(role, to_hex(enclave.measurement.bytes())).c_str());
+    }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   std::fprintf(stderr, "%s: registered on chain as a %s worker\n", name, name);
@@ -81,9 +90,37 @@ sigset_t block_stop_signals() {
   return sigs;
 }
 
+std::string approve_command(vault::Role role, std::string_view measurement_hex) {
+  const std::string role_name = role == vault::Role::Serve ? "Serve" : "Rotate";
+  return "epochvault chain call Sudo sudo '[{\"VaultPointers\":{\"approve_measurement\":{"
+         "\"measurement\":\"" +
+         std::string(measurement_hex) + "\",\"role\":\"" + role_name +
+         "\"}}}]' --suri //Alice --scheme ecdsa";
+}
+
+Result<std::string> measurement_report(vault::Role role, const std::filesystem::path& exe) {
+  const enclave::Measurement m = EV_TRY(enclave::measure_file(exe));
+  const std::string hex = to_hex(ByteSpan(m.data(), m.size()));
+  return hex + "\nrole: " + (role == vault::Role::Serve ? "Serve" : "Rotate") +
+         "\napprove it (Root; through Sudo on a dev or test chain whose sudo key is //Alice):\n  " +
+         approve_command(role, hex) + "\n";
+}
+
 int worker_main(const char* name, int argc, char** argv,
                 Result<int> (*run)(const std::vector<std::string>& args)) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (std::find(args.begin(), args.end(), "--print-measurement") != args.end()) {
+    // The simulated platform measures the running executable (SHA-384 of /proc/self/exe).
+    const auto role =
+        std::string_view(name).ends_with("rotate") ? vault::Role::Rotate : vault::Role::Serve;
+    auto report = measurement_report(role, "/proc/self/exe");
+    if (!report) {
+      std::fprintf(stderr, "%s: %s\n", name, report.error().to_string().c_str());
+      return 1;
+    }
+    std::fputs(report->c_str(), stdout);
+    return 0;
+  }
   auto r = run(args);
   if (!r) {
     std::fprintf(stderr, "%s: %s\n", name, r.error().to_string().c_str());

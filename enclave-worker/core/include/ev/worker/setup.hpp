@@ -3,8 +3,10 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ev/s3/object_store.hpp"
@@ -32,8 +34,19 @@ struct Worker {
 // later sigwait: the workers stop cleanly on either.
 [[nodiscard]] sigset_t block_stop_signals();
 
+// The `epochvault chain call` that approves `measurement_hex` for `role` through Sudo (signed
+// by //Alice, the dev chain's sudo key).
+[[nodiscard]] std::string approve_command(vault::Role role, std::string_view measurement_hex);
+
+// What --print-measurement prints: the measurement the simulated platform takes of `exe`
+// (SHA-384 of the file), the role, and the command that approves it. Errors: Io.
+[[nodiscard]] Result<std::string> measurement_report(vault::Role role,
+                                                     const std::filesystem::path& exe);
+
 // main() of a worker executable: runs `run` on the arguments; an error becomes one line
-// "<name>: <error>" on stderr and exit code 1.
+// "<name>: <error>" on stderr and exit code 1. With --print-measurement anywhere in the
+// arguments it prints measurement_report() of the running executable instead and exits (the
+// role is the one `name` ends with: "rotate" or else serve), without starting anything.
 int worker_main(const char* name, int argc, char** argv,
                 Result<int> (*run)(const std::vector<std::string>& args));
 
