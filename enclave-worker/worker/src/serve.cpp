@@ -1,7 +1,9 @@
 #include "ev/worker/serve.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -11,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ev/chain/challenge.hpp"
 #include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
 #include "ev/worker/blobs.hpp"
@@ -74,6 +77,22 @@ Reply error_reply(const Error& e) {
                      e.domain == ErrorTraits<WorkerErrc>::domain ? e.message : e.to_string());
 }
 
+// The request's method if it is one of ours, else a placeholder: never the client's bytes.
+std::string route_method(const std::string& m) {
+  for (const char* known : {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"}) {
+    if (m == known) return m;
+  }
+  return "this method";
+}
+
+// The request's Content-Length (0 when absent or not a number).
+std::size_t declared_length(const httplib::Request& req) {
+  const std::string v = req.get_header_value("Content-Length");
+  std::size_t n = 0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return ec == std::errc{} && p == v.data() + v.size() ? n : 0;
+}
+
 struct Challenge {
   AccountId wallet{};
   AccountId agent{};
@@ -104,6 +123,16 @@ struct ServeWorker::Impl {
   std::mutex mu;  // guards challenges and tokens
   std::unordered_map<std::string, Challenge> challenges;
   std::unordered_map<std::string, Session> tokens;
+
+  // Writes (PUT, DELETE) of one (wallet, service) run one at a time: a PUT registers its blob
+  // and then replaces the older ones, which a concurrent PUT of the same service must not see
+  // half done. Striped, so memory stays bounded whatever the clients name.
+  static constexpr std::size_t kWriteStripes = 64;
+  std::array<std::mutex, kWriteStripes> write_locks;
+  std::mutex& write_lock(const AccountId& wallet, const vault::ServiceName& service) {
+    const std::string k = to_hex(wallet) + "/" + std::string(service.view());
+    return write_locks[std::hash<std::string>{}(k) % kWriteStripes];
+  }
 
   std::mutex metrics_mu;
   std::map<std::string, std::uint64_t> requests;  // "route status" -> count
@@ -204,9 +233,7 @@ struct ServeWorker::Impl {
     const std::string nonce = EV_TRY(random_hex(32));
     const std::int64_t expires = unix_now() + opt.challenge_ttl.count();
     const std::string message =
-        "epochvault-auth/v1\nworker: " + to_hex(enclave.signer.account_id()) +
-        "\nwallet: " + to_hex(wallet) + "\nagent: " + to_hex(agent) + "\nnonce: " + nonce +
-        "\nexpires: " + std::to_string(expires) + "\n";
+        chain::format_login_challenge({enclave.signer.account_id(), wallet, agent, nonce, expires});
     {
       std::lock_guard lock(mu);
       prune_locked(unix_now());
@@ -236,10 +263,14 @@ struct ServeWorker::Impl {
       challenges.erase(it);  // one use, whatever the outcome
     }
     if (c.expires < unix_now()) return make_error(WorkerErrc::Unauthorized, "challenge expired");
-    auto v = chain::verify_for_account(t.scheme, c.agent, as_bytes(c.message), t.signature);
+    // Only the signRaw form: a signature over the bare message could be one over anything the
+    // agent's key signs elsewhere (an extrinsic payload), and is refused.
+    auto v = chain::verify_for_account(t.scheme, c.agent, chain::wrapped_for_signing(c.message),
+                                       t.signature);
     if (!v) {
-      return make_error(WorkerErrc::Unauthorized, "signature does not verify for agent " +
-                                                      to_hex(c.agent) + ": " + v.error().message);
+      return make_error(WorkerErrc::Unauthorized,
+                        "signature over <Bytes>message</Bytes> does not verify for agent " +
+                            to_hex(c.agent) + ": " + v.error().message);
     }
     Session s{c.wallet, c.agent, unix_now() + opt.token_ttl.count()};
     EV_TRY(authorize(s, std::nullopt));
@@ -291,10 +322,11 @@ struct ServeWorker::Impl {
   Result<Reply> put(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
     const enclave::SecretBytes plain = EV_TRY(parse_put_request(req.body));
+    const std::lock_guard write(write_lock(s.wallet, service));
     for (int attempt = 0; attempt < 3; ++attempt) {
       const auto info = EV_TRY(current_epoch(s.wallet));
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
-      const BlobId blob = EV_TRY(new_blob_id(rng));
+      const BlobId blob = EV_TRY(newer_blob_id(s, service));
       const auto ctx = blob_context(s.wallet, service.view(), info.current, blob);
       auto object = enclave::seal_blob(dek, ctx, plain.view(), rng);
       if (!object) return make_error(WorkerErrc::Unavailable, object.error().to_string());
@@ -319,11 +351,12 @@ struct ServeWorker::Impl {
         if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
         return rejected(out, "register_blob");
       }
-      // The caller's older credentials for this service are replaced.
+      // The caller's older credentials for this service are replaced; a newer one (another
+      // serve instance's write) is left alone, so of two writes the newer always survives.
       auto older = EV_TRY(own_pointers(s, service));
       const AccountId& me = s.agent;
       std::erase_if(
-          older, [&blob, &me](const auto& e) { return e.first == blob || e.second.agent != me; });
+          older, [&blob, &me](const auto& e) { return !(e.first < blob) || e.second.agent != me; });
       if (!older.empty()) {
         auto removed = remove_pointers(s.wallet, older);
         if (!removed || !removed->success) {
@@ -340,6 +373,19 @@ struct ServeWorker::Impl {
                     {"block_hash", to_hex(out.block_hash)}}};
     }
     return make_error(WorkerErrc::Unavailable, "the wallet's epoch kept rotating; try again");
+  }
+
+  // A fresh UUIDv7 above every pointer the caller has for the service, so "newest" (largest)
+  // is also the last acknowledged write even within one millisecond.
+  Result<BlobId> newer_blob_id(const Session& s, const vault::ServiceName& service) {
+    const auto mine = EV_TRY(own_pointers(s, service));
+    for (int i = 0; i < 100; ++i) {
+      const BlobId id = EV_TRY(new_blob_id(rng));
+      if (mine.empty() || mine.front().first < id) return id;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return make_error(WorkerErrc::Unavailable,
+                      "a newer credential for this service is dated ahead of this worker's clock");
   }
 
   Result<Reply> get(const httplib::Request& req) {
@@ -418,6 +464,7 @@ struct ServeWorker::Impl {
 
   Result<Reply> remove(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
+    const std::lock_guard write(write_lock(s.wallet, service));
     auto mine = EV_TRY(own_pointers(s, service));
     if (mine.empty()) {
       return make_error(WorkerErrc::NotFound,
@@ -514,7 +561,10 @@ struct ServeWorker::Impl {
 
   void send(const char* route, httplib::Response& res, const Reply& r) {
     res.status = r.status;
-    res.set_content(r.body.dump(), "application/json");
+    // Client text cut mid-character (or any invalid UTF-8 that reached a message) is replaced,
+    // never thrown: a throwing dump() outside the HTTP library's try/catch ends the process.
+    res.set_content(r.body.dump(-1, ' ', false, json::error_handler_t::replace),
+                    "application/json");
     std::lock_guard lock(metrics_mu);
     ++requests[std::string(route) + " " + std::to_string(r.status)];
   }
@@ -522,9 +572,31 @@ struct ServeWorker::Impl {
   template <class F>
   httplib::Server::Handler route(const char* name, F f) {
     return [this, name, f](const httplib::Request& req, httplib::Response& res) {
-      Result<Reply> r = (this->*f)(req);
-      send(name, res, r ? *r : error_reply(r.error()));
+      guarded(name, res, [&] {
+        Result<Reply> r = (this->*f)(req);
+        return r ? std::move(r).value() : error_reply(r.error());
+      });
     };
+  }
+
+  // Every handler answers through here: nothing it throws leaves it (an exception escaping an
+  // error handler, or a second one while answering, would terminate the process).
+  template <class F>
+  void guarded(const char* name, httplib::Response& res, F&& make) noexcept {
+    try {
+      send(name, res, make());
+      return;
+    } catch (const std::exception& e) {
+      log(std::string(name) + ": internal error: " + e.what());
+    } catch (...) {
+      log(std::string(name) + ": internal error");
+    }
+    try {
+      res.status = 503;
+      res.set_content(R"({"error":{"code":"unavailable","message":"internal error"}})",
+                      "application/json");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the library answers 500
+    }
   }
 
   void install() {
@@ -544,29 +616,45 @@ struct ServeWorker::Impl {
     server.Delete(cred, route("credential_delete", &Impl::remove));
     server.Get(wallet_status, route("status", &Impl::status));
     server.Get("/v1/attestation", [this](const httplib::Request&, httplib::Response& res) {
-      send("attestation", res, attestation());
+      guarded("attestation", res, [this] { return attestation(); });
     });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      send("healthz", res, health());
+      guarded("healthz", res, [this] { return health(); });
     });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics(), "text/plain; version=0.0.4");
-    });
-    server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (res.status == 404) {
-        send("unknown", res, error_reply(404, "no route " + req.method + " " + req.path));
-      } else if (res.status == 413) {
-        send("unknown", res,
-             error_reply(413, "request body over " + std::to_string(opt.max_body) + " bytes"));
-      } else if (res.status == 405) {
-        send("unknown", res, error_reply(405, "method not allowed"));
-      } else if (res.body.empty()) {
-        send("unknown", res, error_reply(res.status, "request refused"));
+      try {
+        res.set_content(metrics(), "text/plain; version=0.0.4");
+      } catch (...) {
+        res.status = 503;
       }
+    });
+    // Called for every status >= 400, ours included (those already have a body). The path is
+    // never echoed: it is the client's bytes (invalid UTF-8, terminal controls).
+    server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const int status = res.status;
+      guarded("unknown", res, [&]() -> Reply {
+        if (status == 404) {
+          return error_reply(404, "no route for " + route_method(req.method) + " on this path");
+        }
+        if (status == 413) {
+          // The HTTP library caps form-encoded bodies (curl -d without a Content-Type) at 8 KiB.
+          if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) ==
+                  0 &&
+              declared_length(req) <= opt.max_body) {
+            return error_reply(413,
+                               "form-encoded request body over 8192 bytes: send the JSON body "
+                               "with 'Content-Type: application/json'");
+          }
+          return error_reply(413, "request body over " + std::to_string(opt.max_body) + " bytes");
+        }
+        if (status == 405) return error_reply(405, "method not allowed");
+        return error_reply(status, "request refused");
+      });
     });
     server.set_exception_handler(
         [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-          send("unknown", res, error_reply(503, "internal error"));
+          guarded("unknown", res, [] { return error_reply(503, "internal error"); });
         });
   }
 };
