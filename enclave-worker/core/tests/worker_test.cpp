@@ -11,6 +11,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -58,9 +59,16 @@ std::string unb64(const std::string& s) {
 // Sends `raw` as is on a new loopback connection and returns everything the server answers until
 // it closes or `wait` passes ("" when nothing came back: closed, reset or refused).
 std::string raw_exchange(std::uint16_t port, std::string_view raw,
-                         std::chrono::milliseconds wait = std::chrono::seconds(5)) {
+                         std::chrono::milliseconds wait = std::chrono::seconds(5),
+                         const char* from = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
+  if (from != nullptr) {  // another loopback source address: another client to the server
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, from, &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+  }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
@@ -119,7 +127,8 @@ struct Stack {
   AccountId serve_worker{};  // the serve worker's chain account (named in its challenges)
 
   explicit Stack(std::chrono::seconds token_ttl = std::chrono::seconds(900),
-                 std::chrono::seconds period = std::chrono::hours(1)) {
+                 std::chrono::seconds period = std::chrono::hours(1),
+                 const std::function<void(ServeOptions&)>& tune = {}) {
     devnode::NodeConfig cfg;
     cfg.dev = true;
     cfg.rpc.port = 0;
@@ -156,6 +165,7 @@ struct Stack {
     ServeOptions so;
     so.port = 0;
     so.token_ttl = token_ttl;
+    if (tune) tune(so);
     serve = ServeWorker::create(std::move(se), VaultChain::connect(url).value(),
                                 s3::open_store(store_url).value(), so)
                 .value();
@@ -928,4 +938,119 @@ TEST_CASE("serve: concurrent PUTs of one service never lose the newest acknowled
   CHECK_FALSE(stale_at(*last, SteadyClock::now()));
   CHECK(s.chain->pointers(w).value().size() == 1);
   CHECK(s.object_count() == 1);
+}
+
+TEST_CASE("serve: challenges are rate-limited per client and per agent; tokens keep a budget",
+          "[worker]") {
+  // Before, challenges were unlimited and shared one table with tokens: one client asking fast
+  // enough for random agents locked every agent out of login.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.max_challenges = 25;
+    o.challenges_per_client = {1, 10};
+    o.challenges_per_agent = {1, 10};
+  });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const auto c = s.request("POST", "/v1/auth/challenge",
+                           json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
+  REQUIRE(c.status == 200);
+  auto challenge_from = [&](const char* from, const AccountId& wallet, const AccountId& agent) {
+    const std::string body = json{{"wallet", to_hex(wallet)}, {"agent", to_hex(agent)}}.dump();
+    const std::string reply =
+        raw_exchange(s.port,
+                     "POST /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body,
+                     std::chrono::seconds(5), from);
+    REQUIRE(reply.size() > 12);
+    return std::stoi(reply.substr(9, 3));
+  };
+  // An attacker at 127.0.0.1 asks for challenges for fresh random keys as fast as it can.
+  int ok = 0;
+  int limited = 0;
+  for (int i = 0; i < 60; ++i) {
+    AccountId k{};
+    randombytes_buf(k.data(), k.size());
+    const int st = challenge_from("127.0.0.1", k, k);
+    ok += st == 200 ? 1 : 0;
+    limited += st == 429 ? 1 : 0;
+  }
+  CHECK(limited > 0);
+  CHECK(ok < 25);  // the table (25) was not filled by one client
+  // Another client still gets a challenge.
+  CHECK(challenge_from("127.0.0.2", w, w) == 200);
+  // One wallet/agent pair has its own budget too, whatever address asks.
+  const auto ferdie = kFerdie().account_id();
+  int pair_limited = 0;
+  for (int i = 0; i < 15; ++i) {
+    const char* from = i % 2 == 0 ? "127.0.0.3" : "127.0.0.4";
+    pair_limited += challenge_from(from, ferdie, ferdie) == 429 ? 1 : 0;
+  }
+  CHECK(pair_limited > 0);
+  // A full challenge table does not stop tokens: fill it from many addresses, then log in with
+  // the challenge obtained first.
+  for (int i = 10; i < 60; ++i) {
+    AccountId k{};
+    randombytes_buf(k.data(), k.size());
+    (void)challenge_from(("127.0.1." + std::to_string(i)).c_str(), k, k);
+  }
+  AccountId k{};
+  randombytes_buf(k.data(), k.size());
+  CHECK(challenge_from("127.0.2.1", k, k) == 503);  // full
+  const auto sig = chain::sign_login_challenge(dave, c.body["message"].get<std::string>(),
+                                               {s.serve_worker, w, w})
+                       .value();
+  const auto t = s.request("POST", "/v1/auth/token",
+                           json{{"challenge_id", c.body["challenge_id"]},
+                                {"scheme", "ed25519"},
+                                {"signature", to_hex(sig)}}
+                               .dump());
+  CHECK(t.status == 200);
+}
+
+TEST_CASE("serve: errors name no object keys or store paths", "[worker]") {
+  // Before, a tampered or missing object's error carried its object key.
+  Stack s;
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  auto p = s.put(tw, w, "bank", "pin-1234");
+  REQUIRE(p.status == 201);
+  const auto blob = parse_uuid(p.body["blob_id"].get<std::string>()).value();
+  const std::string k = blob_key("", w, "bank", 1, blob).value();
+  auto no_internals = [&](const HttpReply& r) {
+    const std::string text = r.body.dump();
+    INFO(text);
+    CHECK(text.find(uuid_text(blob)) == std::string::npos);
+    CHECK(text.find(".enc") == std::string::npos);
+    CHECK(text.find(s.dir.path().string()) == std::string::npos);
+  };
+  Bytes obj = s.store->get(k).value().data;
+  obj[obj.size() / 2] ^= 0x01;
+  REQUIRE(s.store->put(k, obj).ok());
+  const auto tampered = s.get(tw, w, "bank");
+  CHECK(tampered.status == 502);
+  no_internals(tampered);
+  REQUIRE(s.store->remove(k).ok());
+  const auto missing = s.get(tw, w, "bank");
+  CHECK(missing.status == 404);
+  no_internals(missing);
+}
+
+TEST_CASE("serve: a wallet's status is refused to an agent granted only some services",
+          "[worker]") {
+  // Before, any active grant could read the wallet's pointer counts and revoked agents.
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const auto narrow = kFerdie();
+  const auto wide = kEve();
+  vault::ServiceList only;
+  only = vault::ServiceList::from({vault::ServiceName::from("github.com").value()}).value();
+  s.user_call(dave, vault::AuthorizeAgent{narrow.account_id(), only});
+  s.user_call(dave, vault::AuthorizeAgent{wide.account_id(), {}});
+  const std::string path = "/v1/wallets/" + to_hex(w) + "/status";
+  CHECK(s.request("GET", path, "", s.token(narrow, w)).status == 403);
+  CHECK(s.request("GET", path, "", s.token(wide, w)).status == 200);
+  CHECK(s.request("GET", path, "", s.token(dave, w)).status == 200);
 }

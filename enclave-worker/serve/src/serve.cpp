@@ -61,6 +61,7 @@ std::string_view code_of(int status) {
     case 405: return "method_not_allowed";
     case 409: return "rejected";
     case 413: return "payload_too_large";
+    case 429: return "rate_limited";
     case 502: return "integrity";
     default: return "unavailable";
   }
@@ -93,6 +94,45 @@ std::size_t declared_length(const httplib::Request& req) {
   return ec == std::errc{} && p == v.data() + v.size() ? n : 0;
 }
 
+// Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
+// the same as none, so those are dropped when the table is full; if it is still full, refuse.
+class RateLimiter {
+ public:
+  using Time = std::chrono::steady_clock::time_point;
+  RateLimiter(ServeOptions::Rate rate, std::size_t max_keys) : rate_(rate), max_keys_(max_keys) {}
+
+  bool allow(const std::string& key, Time now) {
+    auto it = buckets_.find(key);
+    if (it == buckets_.end()) {
+      if (buckets_.size() >= max_keys_) {
+        std::erase_if(buckets_,
+                      [&](const auto& kv) { return level(kv.second, now) >= rate_.burst; });
+        if (buckets_.size() >= max_keys_) return false;
+      }
+      it = buckets_.emplace(key, Bucket{rate_.burst, now}).first;
+    }
+    Bucket& b = it->second;
+    b.tokens = level(b, now);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Time at;
+  };
+  [[nodiscard]] double level(const Bucket& b, Time now) const {
+    const double secs = std::chrono::duration<double>(now - b.at).count();
+    return std::min(rate_.burst, b.tokens + secs * rate_.per_sec);
+  }
+  ServeOptions::Rate rate_;
+  std::size_t max_keys_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
 struct Challenge {
   AccountId wallet{};
   AccountId agent{};
@@ -120,8 +160,10 @@ struct ServeWorker::Impl {
   std::thread thread;
   bool started = false;
 
-  std::mutex mu;  // guards challenges and tokens
+  std::mutex mu;  // guards challenges, tokens and the rate limiters
   std::unordered_map<std::string, Challenge> challenges;
+  std::unique_ptr<RateLimiter> client_rate;  // by client address
+  std::unique_ptr<RateLimiter> agent_rate;   // by wallet and agent
   std::unordered_map<std::string, Session> tokens;
 
   // Writes (PUT, DELETE) of one (wallet, service) run one at a time: a PUT registers its blob
@@ -153,6 +195,26 @@ struct ServeWorker::Impl {
     std::erase_if(tokens, [now](const auto& kv) { return kv.second.expires < now; });
   }
 
+  // What a client is told about an error: our own messages, except that integrity failures and
+  // store or chain trouble name no internals (object keys, store paths, node URLs): the detail
+  // goes to the log only.
+  Reply client_error(const Error& e) {
+    const int status = status_of(e);
+    if (status == 502) {
+      log(e.to_string());
+      return error_reply(502, "the stored credential fails verification; no plaintext is released");
+    }
+    const bool ours = e.domain == ErrorTraits<WorkerErrc>::domain;
+    if (!ours || e.message.rfind("store: ", 0) == 0) {
+      log(e.to_string());
+      return error_reply(status, "the chain or the object store is unavailable; try again");
+    }
+    return error_reply(e);
+  }
+
+  // Tokens are held under their SHA-256: the table never holds a usable token.
+  static std::string token_key(std::string_view token) { return to_hex(sha256(as_bytes(token))); }
+
   // ---- access -------------------------------------------------------------------------------
 
   Result<Session> authenticate(const httplib::Request& req) {
@@ -163,7 +225,7 @@ struct ServeWorker::Impl {
     }
     const std::string token = h.substr(kBearer.size());
     std::lock_guard lock(mu);
-    auto it = tokens.find(token);
+    auto it = tokens.find(token_key(token));
     if (it == tokens.end()) return make_error(WorkerErrc::Unauthorized, "unknown token");
     if (it->second.expires < unix_now()) {
       tokens.erase(it);
@@ -236,9 +298,16 @@ struct ServeWorker::Impl {
         chain::format_login_challenge({enclave.signer.account_id(), wallet, agent, nonce, expires});
     {
       std::lock_guard lock(mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (!client_rate->allow(req.remote_addr, now)) {
+        return error_reply(429, "too many challenges from this address; try again shortly");
+      }
+      if (!agent_rate->allow(to_hex(wallet) + to_hex(agent), now)) {
+        return error_reply(429, "too many challenges for this wallet and agent; try again shortly");
+      }
       prune_locked(unix_now());
-      if (challenges.size() + tokens.size() >= opt.max_outstanding) {
-        return make_error(WorkerErrc::Unavailable, "too many outstanding challenges and tokens");
+      if (challenges.size() >= opt.max_challenges) {
+        return make_error(WorkerErrc::Unavailable, "too many outstanding challenges");
       }
       challenges[id] = Challenge{wallet, agent, message, expires};
     }
@@ -277,7 +346,11 @@ struct ServeWorker::Impl {
     const std::string tok = EV_TRY(random_hex(32));
     {
       std::lock_guard lock(mu);
-      tokens[tok] = s;
+      prune_locked(unix_now());
+      if (tokens.size() >= opt.max_tokens) {
+        return make_error(WorkerErrc::Unavailable, "too many live tokens");
+      }
+      tokens[token_key(tok)] = s;
     }
     return Reply{200,
                  {{"token", tok},
@@ -408,6 +481,11 @@ struct ServeWorker::Impl {
           ++integrity_failures;
           log(object.error().message);
         }
+        if (is(object.error(), WorkerErrc::NotFound)) {
+          log(object.error().message);
+          return make_error(WorkerErrc::NotFound,
+                            "the credential's stored object is missing from the store");
+        }
         return std::move(object).error();
       }
       auto dek = load_dek(*chain, enclave.shielding, s.wallet, p.epoch);
@@ -482,6 +560,15 @@ struct ServeWorker::Impl {
       return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
     }
     EV_TRY(authorize(s, std::nullopt));
+    // The wallet's status (pointer counts, revoked agents) is for the wallet and for agents
+    // whose grant covers every service, not for an agent limited to some services.
+    if (!s.is_wallet()) {
+      const auto g = EV_TRY(chain->grant(s.wallet, s.agent));
+      if (g && !g->services.empty()) {
+        return make_error(WorkerErrc::Forbidden,
+                          "the wallet's status is for the wallet and agents granted every service");
+      }
+    }
     const auto block = EV_TRY(chain->best_number());
     const auto info = EV_TRY(chain->epoch(wallet));
     const auto pointers = EV_TRY(chain->pointers(wallet));
@@ -514,11 +601,11 @@ struct ServeWorker::Impl {
 
   Reply health() {
     auto n = chain->best_number();
-    if (!n) return error_reply(n.error());
+    if (!n) return client_error(n.error());
     s3::ListOptions lo;
     lo.prefix = opt.store_prefix;
     lo.max_keys = 1;
-    if (auto l = store->list(lo); !l) return error_reply(store_error(l.error(), "list"));
+    if (auto l = store->list(lo); !l) return client_error(store_error(l.error(), "list"));
     return {200, {{"status", "ok"}, {"block", *n}, {"role", "serve"}}};
   }
 
@@ -574,7 +661,7 @@ struct ServeWorker::Impl {
     return [this, name, f](const httplib::Request& req, httplib::Response& res) {
       guarded(name, res, [&] {
         Result<Reply> r = (this->*f)(req);
-        return r ? std::move(r).value() : error_reply(r.error());
+        return r ? std::move(r).value() : client_error(r.error());
       });
     };
   }
@@ -600,6 +687,10 @@ struct ServeWorker::Impl {
   }
 
   void install() {
+    // Addresses and pairs tracked at once (a full bucket is dropped when room is needed).
+    constexpr std::size_t kRateKeys = 100000;
+    client_rate = std::make_unique<RateLimiter>(opt.challenges_per_client, kRateKeys);
+    agent_rate = std::make_unique<RateLimiter>(opt.challenges_per_agent, kRateKeys);
     server.set_payload_max_length(opt.max_body);
     // Answers go out at once: without this a kept-alive client waits ~40 ms per response for
     // its own delayed ACK (measured with wrk, docs/benchmarks.md).
