@@ -1054,3 +1054,26 @@ TEST_CASE("serve: a wallet's status is refused to an agent granted only some ser
   CHECK(s.request("GET", path, "", s.token(wide, w)).status == 200);
   CHECK(s.request("GET", path, "", s.token(dave, w)).status == 200);
 }
+
+TEST_CASE("serve: per-wallet quotas of credentials and bytes are enforced before any chain call",
+          "[worker]") {
+  // Before, any key could store without limit under its own wallet, serve paying for the calls.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.max_wallet_credentials = 2;
+    o.max_wallet_bytes = 200;
+  });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  REQUIRE(s.put(tw, w, "a", std::string(10, 'a')).status == 201);
+  REQUIRE(s.put(tw, w, "b", std::string(10, 'b')).status == 201);
+  const auto best = s.chain->best_number().value();
+  const auto third = s.put(tw, w, "c", "c");
+  CHECK(third.status == 403);
+  CHECK(third.body["error"]["message"].get<std::string>().find("quota") != std::string::npos);
+  CHECK(s.chain->best_number().value() == best);                  // no transaction spent on it
+  CHECK(s.put(tw, w, "a", std::string(20, 'a')).status == 201);   // a replacement fits
+  CHECK(s.put(tw, w, "a", std::string(300, 'a')).status == 403);  // over the bytes
+  CHECK(s.chain->pointers(w).value().size() == 2);
+  CHECK(s.object_count() == 2);
+}

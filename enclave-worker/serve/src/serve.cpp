@@ -392,10 +392,35 @@ struct ServeWorker::Impl {
     return out;
   }
 
+  // The wallet's quota (credentials and stored bytes) with this PUT counted and the caller's
+  // credentials it replaces not. Writes of other services may race past it by a few.
+  Result<void> check_quota(const Session& s, const vault::ServiceName& service, std::size_t size) {
+    const auto all = EV_TRY(chain->pointers(s.wallet));
+    std::size_t count = 1;
+    std::uint64_t bytes = size;
+    for (const auto& [id, p] : all) {
+      if (p.service == service && p.agent == s.agent) continue;  // replaced by this PUT
+      ++count;
+      bytes += p.size;
+    }
+    if (count > opt.max_wallet_credentials) {
+      return make_error(WorkerErrc::Forbidden, "the wallet's quota of " +
+                                                   std::to_string(opt.max_wallet_credentials) +
+                                                   " credentials is used up");
+    }
+    if (bytes > opt.max_wallet_bytes) {
+      return make_error(WorkerErrc::Forbidden, "the wallet's quota of " +
+                                                   std::to_string(opt.max_wallet_bytes) +
+                                                   " stored bytes would be exceeded");
+    }
+    return ok();
+  }
+
   Result<Reply> put(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
     const enclave::SecretBytes plain = EV_TRY(parse_put_request(req.body));
     const std::lock_guard write(write_lock(s.wallet, service));
+    EV_TRY(check_quota(s, service, plain.size()));  // before any chain transaction is spent
     for (int attempt = 0; attempt < 3; ++attempt) {
       const auto info = EV_TRY(current_epoch(s.wallet));
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));

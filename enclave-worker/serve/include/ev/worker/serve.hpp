@@ -32,6 +32,10 @@ struct ServeOptions {
     double burst = 1;
   };
   Rate challenges_per_client{10, 30};
+  // Per wallet: credentials (pointers) and stored bytes; a PUT beyond either is refused (403)
+  // before serve spends a chain transaction on it.
+  std::size_t max_wallet_credentials = 1000;
+  std::uint64_t max_wallet_bytes = std::uint64_t{64} * 1024 * 1024;
   Rate challenges_per_agent{1, 10};
 };
 
