@@ -72,14 +72,14 @@ wallet="$("$cli" key inspect //Dave --scheme ed25519 --output json |
 service=bench
 
 # Token for //Dave acting as its own agent.
-challenge="$(curl -sf -XPOST "$serve/v1/auth/challenge" \
+challenge="$(curl -sf -XPOST "$serve/v1/auth/challenge" -H 'Content-Type: application/json' \
   -d "{\"wallet\":\"$wallet\",\"agent\":\"$wallet\"}")"
 read -r cid msg_hex < <(python3 -c '
 import json, sys
 c = json.loads(sys.argv[1])
-print(c["challenge_id"], "0x" + c["message"].encode().hex())' "$challenge")
+print(c["challenge_id"], "0x" + b"<Bytes>".hex() + c["message"].encode().hex() + b"</Bytes>".hex())' "$challenge")
 sig="$("$cli" key sign --suri //Dave --scheme ed25519 --message "$msg_hex")"
-token="$(curl -sf -XPOST "$serve/v1/auth/token" \
+token="$(curl -sf -XPOST "$serve/v1/auth/token" -H 'Content-Type: application/json' \
   -d "{\"challenge_id\":\"$cid\",\"scheme\":\"ed25519\",\"signature\":\"$sig\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 auth="Authorization: Bearer $token"

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <system_error>
@@ -298,6 +299,30 @@ std::string encode_token(std::string_view last_key) {
 
 // --- DirectoryStore -----------------------------------------------------------------------
 
+namespace {
+
+// Temporary files a crashed put left behind ("%tmp.*"), once older than any put in progress can
+// be: removed at open, best effort (another process may share the store and remove them first).
+constexpr auto kStaleTemp = std::chrono::hours(1);
+
+void remove_stale_temps(const fs::path& objects) {
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::recursive_directory_iterator
+           it(objects, fs::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("%tmp.", 0) != 0) continue;
+    std::error_code e2;
+    if (!it->is_regular_file(e2) || e2) continue;
+    const auto written = it->last_write_time(e2);
+    if (!e2 && now - written > kStaleTemp) fs::remove(it->path(), e2);
+  }
+}
+
+}  // namespace
+
 DirectoryStore::DirectoryStore(fs::path root)
     : root_(std::move(root)), objects_(root_ / "objects"), temp_seed_(0) {
   std::random_device rd;
@@ -329,6 +354,7 @@ Result<std::unique_ptr<DirectoryStore>> DirectoryStore::open(const fs::path& roo
   } else {
     return io_error("open", format, errno);
   }
+  remove_stale_temps(root / "objects");
   return std::unique_ptr<DirectoryStore>(new DirectoryStore(root));
 }
 
@@ -420,7 +446,8 @@ Result<void> check_digests(std::string_view key, ByteSpan data, const ByteArray<
 // removed meanwhile, or the name is taken; try again. Once tmp exists, its directory cannot be
 // removed by a concurrent clean-up (it is not empty).
 Result<bool> write_temp(const fs::path& tmp, ByteSpan header, ByteSpan data) {
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  // Objects are for the store's owner only (ciphertext, but named by wallet and service).
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     if (errno == ENOENT || errno == EEXIST) return false;
     return io_error("create", tmp, errno);

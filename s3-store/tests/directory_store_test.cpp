@@ -273,3 +273,21 @@ TEST_CASE("directory store: last_modified is the time the object was written", "
   REQUIRE(page->objects.size() == 1);
   CHECK(page->objects[0].info.last_modified == info->last_modified);
 }
+
+TEST_CASE("directory store: objects are 0600; stale temporary files are removed at open",
+          "[store]") {
+  // Before, objects were created 0644 and a crashed put's temporary file stayed forever.
+  Fixture f;
+  REQUIRE(f.store->put("x/y", bytes_of("secret")).ok());
+  const auto perms = fs::status(f.root / "objects/x%2F/y").permissions();
+  CHECK((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+  const fs::path stale = f.root / "objects/x%2F/%tmp.0123456789abcdef.7";
+  const fs::path fresh = f.root / "objects/x%2F/%tmp.0123456789abcdef.8";
+  write_raw(stale, "EVDSOBJ1\x05");
+  write_raw(fresh, "EVDSOBJ1\x05");
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  REQUIRE(DirectoryStore::open(f.root).ok());
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(fresh));  // may be a put in progress in another process
+  CHECK(ev::s3::contract::data_of(*f.store, "x/y") == bytes_of("secret"));
+}

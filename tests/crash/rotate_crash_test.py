@@ -141,7 +141,14 @@ class Serve:
                      {"wallet": self.wallet, "agent": ident.account})
         if st != 200:
             return st, c
-        sig = self.cli.sign(ident.suri, ident.scheme, c["message_hex"])
+        # The signRaw form (docs/api.md): <Bytes> + message + </Bytes>, checked first.
+        msg = c["message"]
+        if not (msg.startswith("epochvault-auth/v1\n")
+                and ("\nwallet: " + self.wallet + "\n") in msg
+                and ("\nagent: " + ident.account + "\n") in msg):
+            raise RuntimeError("not our challenge: %r" % msg)
+        wrapped = b"<Bytes>" + msg.encode() + b"</Bytes>"
+        sig = self.cli.sign(ident.suri, ident.scheme, "0x" + wrapped.hex())
         st, t = http("POST", self.url + "/v1/auth/token",
                      {"challenge_id": c["challenge_id"], "scheme": ident.scheme,
                       "signature": sig})

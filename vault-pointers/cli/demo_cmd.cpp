@@ -44,6 +44,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "ev/chain/challenge.hpp"
 #include "ev/chain/client.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/vault/calls.hpp"
@@ -206,10 +207,27 @@ std::optional<std::string> health_problem(const std::string& serve) {
   return std::nullopt;
 }
 
-// A challenge, signed by the agent, exchanged for a token: the token answer (200 with "token")
-// or the first answer that was not 200.
-Result<HttpReply> request_token(Api& api, const vault::AccountId& wallet,
-                                const chain::KeyPair& agent) {
+// The serve worker a challenge names, checked against the chain: a registered serve worker.
+Result<vault::AccountId> challenge_worker(chain::ChainClient& client, std::string_view message) {
+  const chain::LoginChallenge c = EV_TRY(chain::parse_login_challenge(message));
+  auto raw = EV_TRY(chain::rpc::state_get_storage(client.rpc(), vault::workers_key(c.worker)));
+  if (!raw) {
+    return make_error(Errc::Failed, "the challenge names worker " + to_hex(c.worker) +
+                                        ", which is not registered on chain");
+  }
+  const vault::WorkerInfo info = EV_TRY(vault::decode_worker_info(*raw));
+  if (info.role != vault::Role::Serve) {
+    return make_error(Errc::Failed,
+                      "the challenge names worker " + to_hex(c.worker) + ", not a serve worker");
+  }
+  return c.worker;
+}
+
+// A challenge, checked (an epochvault challenge from a registered serve worker, for this wallet
+// and agent, not expired) and signed by the agent in its <Bytes> form, exchanged for a token:
+// the token answer (200 with "token") or the first answer that was not 200.
+Result<HttpReply> request_token(Api& api, chain::ChainClient& client,
+                                const vault::AccountId& wallet, const chain::KeyPair& agent) {
   HttpReply c =
       EV_TRY(api.call("POST", "/v1/auth/challenge",
                       {{"wallet", to_hex(wallet)}, {"agent", to_hex(agent.account_id())}}));
@@ -219,16 +237,18 @@ Result<HttpReply> request_token(Api& api, const vault::AccountId& wallet,
   if (id.empty() || message.empty()) {
     return make_error(Errc::Failed, "challenge answer without challenge_id or message");
   }
-  const Bytes sig = EV_TRY(agent.sign(as_bytes(message)));
+  const vault::AccountId worker = EV_TRY(challenge_worker(client, message));
+  const Bytes sig =
+      EV_TRY(chain::sign_login_challenge(agent, message, {worker, wallet, agent.account_id()}));
   return api.call("POST", "/v1/auth/token",
                   {{"challenge_id", id},
                    {"scheme", std::string(chain::scheme_name(agent.scheme()))},
                    {"signature", to_hex(sig)}});
 }
 
-Result<std::string> authenticate(Api& api, const vault::AccountId& wallet,
-                                 const chain::KeyPair& agent) {
-  const HttpReply r = EV_TRY(request_token(api, wallet, agent));
+Result<std::string> authenticate(Api& api, chain::ChainClient& client,
+                                 const vault::AccountId& wallet, const chain::KeyPair& agent) {
+  const HttpReply r = EV_TRY(request_token(api, client, wallet, agent));
   std::string token = str_field(r.body, "token");
   if (r.status != 200 || token.empty()) {
     return make_error(Errc::Failed, "no token: " + describe(r));
@@ -389,7 +409,7 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
       },
       [&](std::vector<std::string>& notes) -> Result<void> {
         for (Agent& ag : agents) {
-          ag.token = EV_TRY_CTX(ag.name, authenticate(api, wallet, ag.key));
+          ag.token = EV_TRY_CTX(ag.name, authenticate(api, *client, wallet, ag.key));
           notes.push_back(ag.name + " (" + std::string(chain::scheme_name(ag.key.scheme())) +
                           ") token " + ag.token.substr(0, 8) + "...");
         }
@@ -483,7 +503,7 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
                                           (old.body.contains("data") ? " WITH DATA" : ""));
     }
     notes.push_back("old token: " + describe(old));
-    const HttpReply fresh = EV_TRY(request_token(api, wallet, a.key));
+    const HttpReply fresh = EV_TRY(request_token(api, *client, wallet, a.key));
     if ((fresh.status != 403 && fresh.status != 401) || !str_field(fresh.body, "token").empty()) {
       return make_error(Errc::Failed,
                         "a new token for A: expected HTTP 403 or 401, got " + describe(fresh));

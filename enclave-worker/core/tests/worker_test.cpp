@@ -1,16 +1,24 @@
 // The two workers end to end in one process: a dev node, a directory store, epochvault-serve's
 // HTTP API (over real HTTP) and epochvault-rotate's passes (tick() called by the test, so every
 // step is deterministic). Nothing is mocked: the chain is the dev node with the real pallet.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ev/chain/challenge.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/chain/rpc.hpp"
 #include "ev/common/digest.hpp"
@@ -48,6 +56,58 @@ std::string unb64(const std::string& s) {
   return out;
 }
 
+// Sends `raw` as is on a new loopback connection and returns everything the server answers until
+// it closes or `wait` passes ("" when nothing came back: closed, reset or refused).
+std::string raw_exchange(std::uint16_t port, std::string_view raw,
+                         std::chrono::milliseconds wait = std::chrono::seconds(5),
+                         const char* from = nullptr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  if (from != nullptr) {  // another loopback source address: another client to the server
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, from, &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{};
+  tv.tv_sec = wait.count() / 1000;
+  tv.tv_usec = static_cast<suseconds_t>((wait.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) {
+    std::size_t sent = 0;
+    while (sent < raw.size()) {
+      const auto n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    char buf[4096];
+    for (;;) {
+      const auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// As unb64, for threads (no Catch2 assertion): "" when not base64.
+std::string unb64_nothrow(const std::string& s) {
+  std::string out(s.size(), '\0');
+  std::size_t n = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
+                        s.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return "";
+  }
+  out.resize(n);
+  return out;
+}
+
 struct HttpReply {
   int status = 0;
   json body;
@@ -64,9 +124,11 @@ struct Stack {
   std::unique_ptr<s3::ObjectStore> store;  // the test's view of the store (the "host")
   EnclaveOptions serve_opts;
   EnclaveOptions rotate_opts;
+  AccountId serve_worker{};  // the serve worker's chain account (named in its challenges)
 
   explicit Stack(std::chrono::seconds token_ttl = std::chrono::seconds(900),
-                 std::chrono::seconds period = std::chrono::hours(1)) {
+                 std::chrono::seconds period = std::chrono::hours(1),
+                 const std::function<void(ServeOptions&)>& tune = {}) {
     devnode::NodeConfig cfg;
     cfg.dev = true;
     cfg.rpc.port = 0;
@@ -99,9 +161,11 @@ struct Stack {
     REQUIRE(register_worker(se, *chain).ok());
     REQUIRE(register_worker(re, *chain).ok());
 
+    serve_worker = se.signer.account_id();
     ServeOptions so;
     so.port = 0;
     so.token_ttl = token_ttl;
+    if (tune) tune(so);
     serve = ServeWorker::create(std::move(se), VaultChain::connect(url).value(),
                                 s3::open_store(store_url).value(), so)
                 .value();
@@ -146,7 +210,8 @@ struct Stack {
                 json{{"wallet", to_hex(wallet)}, {"agent", to_hex(agent.account_id())}}.dump());
     REQUIRE(c.status == 200);
     const std::string msg = c.body["message"];
-    const auto sig = agent.sign(as_bytes(msg)).value();
+    const auto sig =
+        chain::sign_login_challenge(agent, msg, {serve_worker, wallet, agent.account_id()}).value();
     return request("POST", "/v1/auth/token",
                    json{{"challenge_id", c.body["challenge_id"]},
                         {"scheme", std::string(chain::scheme_name(agent.scheme()))},
@@ -666,4 +731,349 @@ TEST_CASE("serve: PUT replaces the caller's credential, DELETE removes it, statu
   CHECK(s.request("GET", "/healthz", "").status == 200);
   auto att = s.request("GET", "/v1/attestation", "");
   CHECK(att.body["platform"].get<std::string>().find("not hardware-backed") != std::string::npos);
+}
+
+TEST_CASE("serve: invalid UTF-8 in the path or in echoed text is answered, never fatal",
+          "[worker]") {
+  // Before the fix, GET /%ff terminated the process (the 404 message carried the decoded path
+  // and json::dump() threw outside the HTTP library's try/catch).
+  Stack s;
+  for (const char* path : {"/%ff", "/%c3", "/v1/credentials/%ff/%fe", "/%00%ff%1b[2J"}) {
+    const std::string reply = raw_exchange(
+        s.port, "GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    INFO(path);
+    REQUIRE(reply.rfind("HTTP/1.1 4", 0) == 0);
+    const auto body = json::parse(reply.substr(reply.find("\r\n\r\n") + 4), nullptr, false);
+    REQUIRE(body.is_object());
+    CHECK(body["error"]["message"].get<std::string>().find('\xff') == std::string::npos);
+  }
+  // A method that is not ours is not echoed either.
+  const std::string odd = raw_exchange(s.port, "\xff\xfe /x HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(odd.find('\xff') == std::string::npos);
+  // A message cut mid-character (40-byte prefix of a scheme ending in 'é') is a 400, not 503.
+  const auto c = s.request(
+      "POST", "/v1/auth/challenge",
+      json{{"wallet", to_hex(kDave().account_id())}, {"agent", to_hex(kDave().account_id())}}
+          .dump());
+  REQUIRE(c.status == 200);
+  const auto bad = s.request("POST", "/v1/auth/token",
+                             json{{"challenge_id", c.body["challenge_id"]},
+                                  {"scheme", std::string(39, 'a') + "\xc3\xa9"},
+                                  {"signature", "0x00"}}
+                                 .dump());
+  CHECK(bad.status == 400);
+  // The server is still there.
+  CHECK(s.request("GET", "/healthz", "").status == 200);
+}
+
+TEST_CASE("serve: the login accepts only signRaw-wrapped signatures of its own challenges",
+          "[worker]") {
+  // Before the fix, a signature over the bare message was accepted: the login was a signing
+  // oracle for anything the agent's key signs (an extrinsic's signing payload included).
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  for (const auto& agent : {kDave(), key(chain::Scheme::Ecdsa, "//Dave")}) {
+    const AccountId aw = agent.account_id();
+    auto challenge = [&] {
+      auto c = s.request("POST", "/v1/auth/challenge",
+                         json{{"wallet", to_hex(aw)}, {"agent", to_hex(aw)}}.dump());
+      REQUIRE(c.status == 200);
+      return c;
+    };
+    auto exchange = [&](const json& c, const Bytes& sig) {
+      return s.request("POST", "/v1/auth/token",
+                       json{{"challenge_id", c["challenge_id"]},
+                            {"scheme", std::string(chain::scheme_name(agent.scheme()))},
+                            {"signature", to_hex(sig)}}
+                           .dump());
+    };
+    const auto c1 = challenge();
+    const std::string m1 = c1.body["message"];
+    const auto m1_bytes = as_bytes(m1);
+    CHECK(from_hex(c1.body["message_hex"].get<std::string>()).value() ==
+          Bytes(m1_bytes.begin(), m1_bytes.end()));
+    const auto raw = exchange(c1.body, agent.sign(as_bytes(m1)).value());
+    CHECK(raw.status == 401);
+    const auto c2 = challenge();
+    const std::string m2 = c2.body["message"];
+    const std::string wrapped = "<Bytes>" + m2 + "</Bytes>";
+    const auto ok = exchange(c2.body, agent.sign(as_bytes(wrapped)).value());
+    CHECK(ok.status == 200);
+    CHECK(ok.body["token"].is_string());
+  }
+  // The test client (chain::sign_login_challenge) refuses to sign what serve could abuse.
+  const auto c = s.request("POST", "/v1/auth/challenge",
+                           json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
+  const std::string m = c.body["message"];
+  const chain::ExpectedChallenge good{s.serve_worker, w, w};
+  CHECK(chain::sign_login_challenge(dave, m, good).ok());
+  CHECK_FALSE(chain::sign_login_challenge(dave, m, {w, w, w}).ok());  // another worker
+  CHECK_FALSE(chain::sign_login_challenge(dave, m, {s.serve_worker, kFerdie().account_id(), w})
+                  .ok());                                             // another wallet
+  CHECK_FALSE(chain::sign_login_challenge(kFerdie(), m, good).ok());  // not this key's challenge
+  CHECK_FALSE(chain::sign_login_challenge(dave, m + "x", good).ok());
+}
+
+TEST_CASE("serve: a form-encoded body over 8 KiB is told to send Content-Type: application/json",
+          "[worker]") {
+  // Before, the answer said "request body over 2097152 bytes" for a 9,000-byte body.
+  Stack s;
+  const std::string body(9000, 'x');
+  const std::string reply =
+      raw_exchange(s.port,
+                   "POST /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body);
+  REQUIRE(reply.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(reply.find("Content-Type: application/json'") != std::string::npos);
+  CHECK(reply.find("2097152") == std::string::npos);
+}
+
+TEST_CASE("serve: concurrent PUTs of one service never lose the newest acknowledged credential",
+          "[worker]") {
+  // Before the fix, each PUT removed every other pointer of the caller for the service after
+  // registering its own, so two concurrent PUTs could delete each other's new blob (404 after
+  // two 201s).
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  const std::string path = Stack::cred(w, "github.com");
+  using SteadyClock = std::chrono::steady_clock;
+  struct Write {
+    std::string value;
+    SteadyClock::time_point start, ack;
+    int status = 0;
+  };
+  struct Read {
+    SteadyClock::time_point start, end;
+    int status = 0;
+    std::string value;
+  };
+  // No Catch2 assertions off the main thread: record, then check.
+  auto call = [&](const std::string& method, const std::string& body) -> std::pair<int, json> {
+    httplib::Client c("127.0.0.1", s.port);
+    c.set_read_timeout(60, 0);
+    const httplib::Headers h{{"Authorization", "Bearer " + tw}};
+    auto r =
+        method == "PUT" ? c.Put(path.c_str(), h, body, "application/json") : c.Get(path.c_str(), h);
+    if (!r) return {0, json()};
+    return {r->status, json::parse(r->body, nullptr, false)};
+  };
+  constexpr int kWriters = 3;
+  constexpr int kEach = 3;
+  std::vector<std::vector<Write>> writes(kWriters);
+  std::vector<std::vector<Read>> reads(2);
+  std::atomic<int> writers_left{kWriters};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < kEach; ++j) {
+        Write wr;
+        wr.value = "secret-" + std::to_string(i) + "-" + std::to_string(j);
+        wr.start = SteadyClock::now();
+        wr.status = call("PUT", json{{"data", b64(wr.value)}}.dump()).first;
+        wr.ack = SteadyClock::now();
+        writes[static_cast<std::size_t>(i)].push_back(wr);
+      }
+      --writers_left;
+    });
+  }
+  for (auto& rs : reads) {
+    threads.emplace_back([&] {
+      while (writers_left.load() > 0) {
+        Read rd;
+        rd.start = SteadyClock::now();
+        auto [status, body] = call("GET", "");
+        rd.end = SteadyClock::now();
+        rd.status = status;
+        if (status == 200 && body.is_object() && body["data"].is_string()) {
+          rd.value = unb64_nothrow(body["data"].get<std::string>());
+        }
+        rs.push_back(rd);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::vector<Write> all;
+  for (const auto& ws : writes) all.insert(all.end(), ws.begin(), ws.end());
+  for (const auto& wr : all) {
+    INFO(wr.value);
+    REQUIRE(wr.status == 201);
+  }
+  auto find = [&](const std::string& v) -> std::optional<Write> {
+    for (const auto& wr : all) {
+      if (wr.value == v) return wr;
+    }
+    return std::nullopt;
+  };
+  // v is stale at time t if some write began after v was acknowledged and was itself
+  // acknowledged before t.
+  auto stale_at = [&](const Write& v, SteadyClock::time_point t) {
+    return std::any_of(all.begin(), all.end(),
+                       [&](const Write& y) { return y.start > v.ack && y.ack < t; });
+  };
+  auto first_ack = SteadyClock::time_point::max();
+  for (const auto& wr : all) first_ack = std::min(first_ack, wr.ack);
+  std::size_t checked = 0;
+  for (const auto& rs : reads) {
+    for (const auto& rd : rs) {
+      if (rd.start <= first_ack) continue;  // nothing acknowledged yet
+      ++checked;
+      INFO("read status " << rd.status << " value '" << rd.value << "'");
+      REQUIRE(rd.status == 200);
+      const auto v = find(rd.value);
+      REQUIRE(v.has_value());
+      CHECK(v->start < rd.end);
+      CHECK_FALSE(stale_at(*v, rd.start));
+    }
+  }
+  INFO(checked << " reads checked");
+  const auto final_read = s.get(tw, w, "github.com");
+  REQUIRE(final_read.status == 200);
+  const auto last = find(unb64(final_read.body["data"]));
+  REQUIRE(last.has_value());
+  CHECK_FALSE(stale_at(*last, SteadyClock::now()));
+  CHECK(s.chain->pointers(w).value().size() == 1);
+  CHECK(s.object_count() == 1);
+}
+
+TEST_CASE("serve: challenges are rate-limited per client and per agent; tokens keep a budget",
+          "[worker]") {
+  // Before, challenges were unlimited and shared one table with tokens: one client asking fast
+  // enough for random agents locked every agent out of login.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.max_challenges = 25;
+    o.challenges_per_client = {1, 10};
+    o.challenges_per_agent = {1, 10};
+  });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const auto c = s.request("POST", "/v1/auth/challenge",
+                           json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
+  REQUIRE(c.status == 200);
+  auto challenge_from = [&](const char* from, const AccountId& wallet, const AccountId& agent) {
+    const std::string body = json{{"wallet", to_hex(wallet)}, {"agent", to_hex(agent)}}.dump();
+    const std::string reply =
+        raw_exchange(s.port,
+                     "POST /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body,
+                     std::chrono::seconds(5), from);
+    REQUIRE(reply.size() > 12);
+    return std::stoi(reply.substr(9, 3));
+  };
+  // An attacker at 127.0.0.1 asks for challenges for fresh random keys as fast as it can.
+  int ok = 0;
+  int limited = 0;
+  for (int i = 0; i < 60; ++i) {
+    AccountId k{};
+    randombytes_buf(k.data(), k.size());
+    const int st = challenge_from("127.0.0.1", k, k);
+    ok += st == 200 ? 1 : 0;
+    limited += st == 429 ? 1 : 0;
+  }
+  CHECK(limited > 0);
+  CHECK(ok < 25);  // the table (25) was not filled by one client
+  // Another client still gets a challenge.
+  CHECK(challenge_from("127.0.0.2", w, w) == 200);
+  // One wallet/agent pair has its own budget too, whatever address asks.
+  const auto ferdie = kFerdie().account_id();
+  int pair_limited = 0;
+  for (int i = 0; i < 15; ++i) {
+    const char* from = i % 2 == 0 ? "127.0.0.3" : "127.0.0.4";
+    pair_limited += challenge_from(from, ferdie, ferdie) == 429 ? 1 : 0;
+  }
+  CHECK(pair_limited > 0);
+  // A full challenge table does not stop tokens: fill it from many addresses, then log in with
+  // the challenge obtained first.
+  for (int i = 10; i < 60; ++i) {
+    AccountId k{};
+    randombytes_buf(k.data(), k.size());
+    (void)challenge_from(("127.0.1." + std::to_string(i)).c_str(), k, k);
+  }
+  AccountId k{};
+  randombytes_buf(k.data(), k.size());
+  CHECK(challenge_from("127.0.2.1", k, k) == 503);  // full
+  const auto sig = chain::sign_login_challenge(dave, c.body["message"].get<std::string>(),
+                                               {s.serve_worker, w, w})
+                       .value();
+  const auto t = s.request("POST", "/v1/auth/token",
+                           json{{"challenge_id", c.body["challenge_id"]},
+                                {"scheme", "ed25519"},
+                                {"signature", to_hex(sig)}}
+                               .dump());
+  CHECK(t.status == 200);
+}
+
+TEST_CASE("serve: errors name no object keys or store paths", "[worker]") {
+  // Before, a tampered or missing object's error carried its object key.
+  Stack s;
+  const auto wallet = kDave();
+  const AccountId w = wallet.account_id();
+  const std::string tw = s.token(wallet, w);
+  auto p = s.put(tw, w, "bank", "pin-1234");
+  REQUIRE(p.status == 201);
+  const auto blob = parse_uuid(p.body["blob_id"].get<std::string>()).value();
+  const std::string k = blob_key("", w, "bank", 1, blob).value();
+  auto no_internals = [&](const HttpReply& r) {
+    const std::string text = r.body.dump();
+    INFO(text);
+    CHECK(text.find(uuid_text(blob)) == std::string::npos);
+    CHECK(text.find(".enc") == std::string::npos);
+    CHECK(text.find(s.dir.path().string()) == std::string::npos);
+  };
+  Bytes obj = s.store->get(k).value().data;
+  obj[obj.size() / 2] ^= 0x01;
+  REQUIRE(s.store->put(k, obj).ok());
+  const auto tampered = s.get(tw, w, "bank");
+  CHECK(tampered.status == 502);
+  no_internals(tampered);
+  REQUIRE(s.store->remove(k).ok());
+  const auto missing = s.get(tw, w, "bank");
+  CHECK(missing.status == 404);
+  no_internals(missing);
+}
+
+TEST_CASE("serve: a wallet's status is refused to an agent granted only some services",
+          "[worker]") {
+  // Before, any active grant could read the wallet's pointer counts and revoked agents.
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const auto narrow = kFerdie();
+  const auto wide = kEve();
+  vault::ServiceList only;
+  only = vault::ServiceList::from({vault::ServiceName::from("github.com").value()}).value();
+  s.user_call(dave, vault::AuthorizeAgent{narrow.account_id(), only});
+  s.user_call(dave, vault::AuthorizeAgent{wide.account_id(), {}});
+  const std::string path = "/v1/wallets/" + to_hex(w) + "/status";
+  CHECK(s.request("GET", path, "", s.token(narrow, w)).status == 403);
+  CHECK(s.request("GET", path, "", s.token(wide, w)).status == 200);
+  CHECK(s.request("GET", path, "", s.token(dave, w)).status == 200);
+}
+
+TEST_CASE("serve: per-wallet quotas of credentials and bytes are enforced before any chain call",
+          "[worker]") {
+  // Before, any key could store without limit under its own wallet, serve paying for the calls.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.max_wallet_credentials = 2;
+    o.max_wallet_bytes = 200;
+  });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  REQUIRE(s.put(tw, w, "a", std::string(10, 'a')).status == 201);
+  REQUIRE(s.put(tw, w, "b", std::string(10, 'b')).status == 201);
+  const auto best = s.chain->best_number().value();
+  const auto third = s.put(tw, w, "c", "c");
+  CHECK(third.status == 403);
+  CHECK(third.body["error"]["message"].get<std::string>().find("quota") != std::string::npos);
+  CHECK(s.chain->best_number().value() == best);                  // no transaction spent on it
+  CHECK(s.put(tw, w, "a", std::string(20, 'a')).status == 201);   // a replacement fits
+  CHECK(s.put(tw, w, "a", std::string(300, 'a')).status == 403);  // over the bytes
+  CHECK(s.chain->pointers(w).value().size() == 2);
+  CHECK(s.object_count() == 2);
 }

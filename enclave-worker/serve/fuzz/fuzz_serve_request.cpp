@@ -1,10 +1,12 @@
 // The serve API's request parsers over arbitrary bytes: bodies of the three JSON requests and
-// the path segments. None may crash, hang or accept what it must refuse; an accepted credential
-// is never over the limit.
+// the path segments, and the login challenge text a client parses before signing (only the
+// exact text serve formats parses). None may crash, hang or accept what it must refuse; an accepted
+// credential is never over the limit.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "ev/chain/challenge.hpp"
 #include "ev/enclave/envelope.hpp"
 #include "ev/worker/requests.hpp"
 
@@ -16,6 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto p = ev::worker::parse_put_request(in)) {
     if (p->size() > ev::enclave::kMaxCredentialSize) __builtin_trap();
+  }
+  if (auto c = ev::chain::parse_login_challenge(in)) {
+    if (ev::chain::format_login_challenge(*c) != in) __builtin_trap();
   }
   (void)ev::worker::parse_wallet(in);
   if (auto s = ev::worker::parse_service(in)) {

@@ -1,7 +1,9 @@
 #include "ev/worker/serve.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -11,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ev/chain/challenge.hpp"
 #include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
 #include "ev/worker/blobs.hpp"
@@ -58,6 +61,7 @@ std::string_view code_of(int status) {
     case 405: return "method_not_allowed";
     case 409: return "rejected";
     case 413: return "payload_too_large";
+    case 429: return "rate_limited";
     case 502: return "integrity";
     default: return "unavailable";
   }
@@ -73,6 +77,61 @@ Reply error_reply(const Error& e) {
   return error_reply(status,
                      e.domain == ErrorTraits<WorkerErrc>::domain ? e.message : e.to_string());
 }
+
+// The request's method if it is one of ours, else a placeholder: never the client's bytes.
+std::string route_method(const std::string& m) {
+  for (const char* known : {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"}) {
+    if (m == known) return m;
+  }
+  return "this method";
+}
+
+// The request's Content-Length (0 when absent or not a number).
+std::size_t declared_length(const httplib::Request& req) {
+  const std::string v = req.get_header_value("Content-Length");
+  std::size_t n = 0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return ec == std::errc{} && p == v.data() + v.size() ? n : 0;
+}
+
+// Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
+// the same as none, so those are dropped when the table is full; if it is still full, refuse.
+class RateLimiter {
+ public:
+  using Time = std::chrono::steady_clock::time_point;
+  RateLimiter(ServeOptions::Rate rate, std::size_t max_keys) : rate_(rate), max_keys_(max_keys) {}
+
+  bool allow(const std::string& key, Time now) {
+    auto it = buckets_.find(key);
+    if (it == buckets_.end()) {
+      if (buckets_.size() >= max_keys_) {
+        std::erase_if(buckets_,
+                      [&](const auto& kv) { return level(kv.second, now) >= rate_.burst; });
+        if (buckets_.size() >= max_keys_) return false;
+      }
+      it = buckets_.emplace(key, Bucket{rate_.burst, now}).first;
+    }
+    Bucket& b = it->second;
+    b.tokens = level(b, now);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Time at;
+  };
+  [[nodiscard]] double level(const Bucket& b, Time now) const {
+    const double secs = std::chrono::duration<double>(now - b.at).count();
+    return std::min(rate_.burst, b.tokens + secs * rate_.per_sec);
+  }
+  ServeOptions::Rate rate_;
+  std::size_t max_keys_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
 
 struct Challenge {
   AccountId wallet{};
@@ -101,9 +160,21 @@ struct ServeWorker::Impl {
   std::thread thread;
   bool started = false;
 
-  std::mutex mu;  // guards challenges and tokens
+  std::mutex mu;  // guards challenges, tokens and the rate limiters
   std::unordered_map<std::string, Challenge> challenges;
+  std::unique_ptr<RateLimiter> client_rate;  // by client address
+  std::unique_ptr<RateLimiter> agent_rate;   // by wallet and agent
   std::unordered_map<std::string, Session> tokens;
+
+  // Writes (PUT, DELETE) of one (wallet, service) run one at a time: a PUT registers its blob
+  // and then replaces the older ones, which a concurrent PUT of the same service must not see
+  // half done. Striped, so memory stays bounded whatever the clients name.
+  static constexpr std::size_t kWriteStripes = 64;
+  std::array<std::mutex, kWriteStripes> write_locks;
+  std::mutex& write_lock(const AccountId& wallet, const vault::ServiceName& service) {
+    const std::string k = to_hex(wallet) + "/" + std::string(service.view());
+    return write_locks[std::hash<std::string>{}(k) % kWriteStripes];
+  }
 
   std::mutex metrics_mu;
   std::map<std::string, std::uint64_t> requests;  // "route status" -> count
@@ -124,6 +195,26 @@ struct ServeWorker::Impl {
     std::erase_if(tokens, [now](const auto& kv) { return kv.second.expires < now; });
   }
 
+  // What a client is told about an error: our own messages, except that integrity failures and
+  // store or chain trouble name no internals (object keys, store paths, node URLs): the detail
+  // goes to the log only.
+  Reply client_error(const Error& e) {
+    const int status = status_of(e);
+    if (status == 502) {
+      log(e.to_string());
+      return error_reply(502, "the stored credential fails verification; no plaintext is released");
+    }
+    const bool ours = e.domain == ErrorTraits<WorkerErrc>::domain;
+    if (!ours || e.message.rfind("store: ", 0) == 0) {
+      log(e.to_string());
+      return error_reply(status, "the chain or the object store is unavailable; try again");
+    }
+    return error_reply(e);
+  }
+
+  // Tokens are held under their SHA-256: the table never holds a usable token.
+  static std::string token_key(std::string_view token) { return to_hex(sha256(as_bytes(token))); }
+
   // ---- access -------------------------------------------------------------------------------
 
   Result<Session> authenticate(const httplib::Request& req) {
@@ -134,7 +225,7 @@ struct ServeWorker::Impl {
     }
     const std::string token = h.substr(kBearer.size());
     std::lock_guard lock(mu);
-    auto it = tokens.find(token);
+    auto it = tokens.find(token_key(token));
     if (it == tokens.end()) return make_error(WorkerErrc::Unauthorized, "unknown token");
     if (it->second.expires < unix_now()) {
       tokens.erase(it);
@@ -204,14 +295,19 @@ struct ServeWorker::Impl {
     const std::string nonce = EV_TRY(random_hex(32));
     const std::int64_t expires = unix_now() + opt.challenge_ttl.count();
     const std::string message =
-        "epochvault-auth/v1\nworker: " + to_hex(enclave.signer.account_id()) +
-        "\nwallet: " + to_hex(wallet) + "\nagent: " + to_hex(agent) + "\nnonce: " + nonce +
-        "\nexpires: " + std::to_string(expires) + "\n";
+        chain::format_login_challenge({enclave.signer.account_id(), wallet, agent, nonce, expires});
     {
       std::lock_guard lock(mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (!client_rate->allow(req.remote_addr, now)) {
+        return error_reply(429, "too many challenges from this address; try again shortly");
+      }
+      if (!agent_rate->allow(to_hex(wallet) + to_hex(agent), now)) {
+        return error_reply(429, "too many challenges for this wallet and agent; try again shortly");
+      }
       prune_locked(unix_now());
-      if (challenges.size() + tokens.size() >= opt.max_outstanding) {
-        return make_error(WorkerErrc::Unavailable, "too many outstanding challenges and tokens");
+      if (challenges.size() >= opt.max_challenges) {
+        return make_error(WorkerErrc::Unavailable, "too many outstanding challenges");
       }
       challenges[id] = Challenge{wallet, agent, message, expires};
     }
@@ -236,17 +332,25 @@ struct ServeWorker::Impl {
       challenges.erase(it);  // one use, whatever the outcome
     }
     if (c.expires < unix_now()) return make_error(WorkerErrc::Unauthorized, "challenge expired");
-    auto v = chain::verify_for_account(t.scheme, c.agent, as_bytes(c.message), t.signature);
+    // Only the signRaw form: a signature over the bare message could be one over anything the
+    // agent's key signs elsewhere (an extrinsic payload), and is refused.
+    auto v = chain::verify_for_account(t.scheme, c.agent, chain::wrapped_for_signing(c.message),
+                                       t.signature);
     if (!v) {
-      return make_error(WorkerErrc::Unauthorized, "signature does not verify for agent " +
-                                                      to_hex(c.agent) + ": " + v.error().message);
+      return make_error(WorkerErrc::Unauthorized,
+                        "signature over <Bytes>message</Bytes> does not verify for agent " +
+                            to_hex(c.agent) + ": " + v.error().message);
     }
     Session s{c.wallet, c.agent, unix_now() + opt.token_ttl.count()};
     EV_TRY(authorize(s, std::nullopt));
     const std::string tok = EV_TRY(random_hex(32));
     {
       std::lock_guard lock(mu);
-      tokens[tok] = s;
+      prune_locked(unix_now());
+      if (tokens.size() >= opt.max_tokens) {
+        return make_error(WorkerErrc::Unavailable, "too many live tokens");
+      }
+      tokens[token_key(tok)] = s;
     }
     return Reply{200,
                  {{"token", tok},
@@ -288,13 +392,39 @@ struct ServeWorker::Impl {
     return out;
   }
 
+  // The wallet's quota (credentials and stored bytes) with this PUT counted and the caller's
+  // credentials it replaces not. Writes of other services may race past it by a few.
+  Result<void> check_quota(const Session& s, const vault::ServiceName& service, std::size_t size) {
+    const auto all = EV_TRY(chain->pointers(s.wallet));
+    std::size_t count = 1;
+    std::uint64_t bytes = size;
+    for (const auto& [id, p] : all) {
+      if (p.service == service && p.agent == s.agent) continue;  // replaced by this PUT
+      ++count;
+      bytes += p.size;
+    }
+    if (count > opt.max_wallet_credentials) {
+      return make_error(WorkerErrc::Forbidden, "the wallet's quota of " +
+                                                   std::to_string(opt.max_wallet_credentials) +
+                                                   " credentials is used up");
+    }
+    if (bytes > opt.max_wallet_bytes) {
+      return make_error(WorkerErrc::Forbidden, "the wallet's quota of " +
+                                                   std::to_string(opt.max_wallet_bytes) +
+                                                   " stored bytes would be exceeded");
+    }
+    return ok();
+  }
+
   Result<Reply> put(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
     const enclave::SecretBytes plain = EV_TRY(parse_put_request(req.body));
+    const std::lock_guard write(write_lock(s.wallet, service));
+    EV_TRY(check_quota(s, service, plain.size()));  // before any chain transaction is spent
     for (int attempt = 0; attempt < 3; ++attempt) {
       const auto info = EV_TRY(current_epoch(s.wallet));
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
-      const BlobId blob = EV_TRY(new_blob_id(rng));
+      const BlobId blob = EV_TRY(newer_blob_id(s, service));
       const auto ctx = blob_context(s.wallet, service.view(), info.current, blob);
       auto object = enclave::seal_blob(dek, ctx, plain.view(), rng);
       if (!object) return make_error(WorkerErrc::Unavailable, object.error().to_string());
@@ -319,11 +449,12 @@ struct ServeWorker::Impl {
         if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
         return rejected(out, "register_blob");
       }
-      // The caller's older credentials for this service are replaced.
+      // The caller's older credentials for this service are replaced; a newer one (another
+      // serve instance's write) is left alone, so of two writes the newer always survives.
       auto older = EV_TRY(own_pointers(s, service));
       const AccountId& me = s.agent;
       std::erase_if(
-          older, [&blob, &me](const auto& e) { return e.first == blob || e.second.agent != me; });
+          older, [&blob, &me](const auto& e) { return !(e.first < blob) || e.second.agent != me; });
       if (!older.empty()) {
         auto removed = remove_pointers(s.wallet, older);
         if (!removed || !removed->success) {
@@ -340,6 +471,19 @@ struct ServeWorker::Impl {
                     {"block_hash", to_hex(out.block_hash)}}};
     }
     return make_error(WorkerErrc::Unavailable, "the wallet's epoch kept rotating; try again");
+  }
+
+  // A fresh UUIDv7 above every pointer the caller has for the service, so "newest" (largest)
+  // is also the last acknowledged write even within one millisecond.
+  Result<BlobId> newer_blob_id(const Session& s, const vault::ServiceName& service) {
+    const auto mine = EV_TRY(own_pointers(s, service));
+    for (int i = 0; i < 100; ++i) {
+      const BlobId id = EV_TRY(new_blob_id(rng));
+      if (mine.empty() || mine.front().first < id) return id;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return make_error(WorkerErrc::Unavailable,
+                      "a newer credential for this service is dated ahead of this worker's clock");
   }
 
   Result<Reply> get(const httplib::Request& req) {
@@ -361,6 +505,11 @@ struct ServeWorker::Impl {
         if (is(object.error(), WorkerErrc::Integrity)) {
           ++integrity_failures;
           log(object.error().message);
+        }
+        if (is(object.error(), WorkerErrc::NotFound)) {
+          log(object.error().message);
+          return make_error(WorkerErrc::NotFound,
+                            "the credential's stored object is missing from the store");
         }
         return std::move(object).error();
       }
@@ -418,6 +567,7 @@ struct ServeWorker::Impl {
 
   Result<Reply> remove(const httplib::Request& req) {
     auto [s, service] = EV_TRY(credential_access(req));
+    const std::lock_guard write(write_lock(s.wallet, service));
     auto mine = EV_TRY(own_pointers(s, service));
     if (mine.empty()) {
       return make_error(WorkerErrc::NotFound,
@@ -435,6 +585,15 @@ struct ServeWorker::Impl {
       return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
     }
     EV_TRY(authorize(s, std::nullopt));
+    // The wallet's status (pointer counts, revoked agents) is for the wallet and for agents
+    // whose grant covers every service, not for an agent limited to some services.
+    if (!s.is_wallet()) {
+      const auto g = EV_TRY(chain->grant(s.wallet, s.agent));
+      if (g && !g->services.empty()) {
+        return make_error(WorkerErrc::Forbidden,
+                          "the wallet's status is for the wallet and agents granted every service");
+      }
+    }
     const auto block = EV_TRY(chain->best_number());
     const auto info = EV_TRY(chain->epoch(wallet));
     const auto pointers = EV_TRY(chain->pointers(wallet));
@@ -467,11 +626,11 @@ struct ServeWorker::Impl {
 
   Reply health() {
     auto n = chain->best_number();
-    if (!n) return error_reply(n.error());
+    if (!n) return client_error(n.error());
     s3::ListOptions lo;
     lo.prefix = opt.store_prefix;
     lo.max_keys = 1;
-    if (auto l = store->list(lo); !l) return error_reply(store_error(l.error(), "list"));
+    if (auto l = store->list(lo); !l) return client_error(store_error(l.error(), "list"));
     return {200, {{"status", "ok"}, {"block", *n}, {"role", "serve"}}};
   }
 
@@ -514,7 +673,10 @@ struct ServeWorker::Impl {
 
   void send(const char* route, httplib::Response& res, const Reply& r) {
     res.status = r.status;
-    res.set_content(r.body.dump(), "application/json");
+    // Client text cut mid-character (or any invalid UTF-8 that reached a message) is replaced,
+    // never thrown: a throwing dump() outside the HTTP library's try/catch ends the process.
+    res.set_content(r.body.dump(-1, ' ', false, json::error_handler_t::replace),
+                    "application/json");
     std::lock_guard lock(metrics_mu);
     ++requests[std::string(route) + " " + std::to_string(r.status)];
   }
@@ -522,12 +684,38 @@ struct ServeWorker::Impl {
   template <class F>
   httplib::Server::Handler route(const char* name, F f) {
     return [this, name, f](const httplib::Request& req, httplib::Response& res) {
-      Result<Reply> r = (this->*f)(req);
-      send(name, res, r ? *r : error_reply(r.error()));
+      guarded(name, res, [&] {
+        Result<Reply> r = (this->*f)(req);
+        return r ? std::move(r).value() : client_error(r.error());
+      });
     };
   }
 
+  // Every handler answers through here: nothing it throws leaves it (an exception escaping an
+  // error handler, or a second one while answering, would terminate the process).
+  template <class F>
+  void guarded(const char* name, httplib::Response& res, F&& make) noexcept {
+    try {
+      send(name, res, make());
+      return;
+    } catch (const std::exception& e) {
+      log(std::string(name) + ": internal error: " + e.what());
+    } catch (...) {
+      log(std::string(name) + ": internal error");
+    }
+    try {
+      res.status = 503;
+      res.set_content(R"({"error":{"code":"unavailable","message":"internal error"}})",
+                      "application/json");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the library answers 500
+    }
+  }
+
   void install() {
+    // Addresses and pairs tracked at once (a full bucket is dropped when room is needed).
+    constexpr std::size_t kRateKeys = 100000;
+    client_rate = std::make_unique<RateLimiter>(opt.challenges_per_client, kRateKeys);
+    agent_rate = std::make_unique<RateLimiter>(opt.challenges_per_agent, kRateKeys);
     server.set_payload_max_length(opt.max_body);
     // Answers go out at once: without this a kept-alive client waits ~40 ms per response for
     // its own delayed ACK (measured with wrk, docs/benchmarks.md).
@@ -544,29 +732,45 @@ struct ServeWorker::Impl {
     server.Delete(cred, route("credential_delete", &Impl::remove));
     server.Get(wallet_status, route("status", &Impl::status));
     server.Get("/v1/attestation", [this](const httplib::Request&, httplib::Response& res) {
-      send("attestation", res, attestation());
+      guarded("attestation", res, [this] { return attestation(); });
     });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      send("healthz", res, health());
+      guarded("healthz", res, [this] { return health(); });
     });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics(), "text/plain; version=0.0.4");
-    });
-    server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (res.status == 404) {
-        send("unknown", res, error_reply(404, "no route " + req.method + " " + req.path));
-      } else if (res.status == 413) {
-        send("unknown", res,
-             error_reply(413, "request body over " + std::to_string(opt.max_body) + " bytes"));
-      } else if (res.status == 405) {
-        send("unknown", res, error_reply(405, "method not allowed"));
-      } else if (res.body.empty()) {
-        send("unknown", res, error_reply(res.status, "request refused"));
+      try {
+        res.set_content(metrics(), "text/plain; version=0.0.4");
+      } catch (...) {
+        res.status = 503;
       }
+    });
+    // Called for every status >= 400, ours included (those already have a body). The path is
+    // never echoed: it is the client's bytes (invalid UTF-8, terminal controls).
+    server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const int status = res.status;
+      guarded("unknown", res, [&]() -> Reply {
+        if (status == 404) {
+          return error_reply(404, "no route for " + route_method(req.method) + " on this path");
+        }
+        if (status == 413) {
+          // The HTTP library caps form-encoded bodies (curl -d without a Content-Type) at 8 KiB.
+          if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) ==
+                  0 &&
+              declared_length(req) <= opt.max_body) {
+            return error_reply(413,
+                               "form-encoded request body over 8192 bytes: send the JSON body "
+                               "with 'Content-Type: application/json'");
+          }
+          return error_reply(413, "request body over " + std::to_string(opt.max_body) + " bytes");
+        }
+        if (status == 405) return error_reply(405, "method not allowed");
+        return error_reply(status, "request refused");
+      });
     });
     server.set_exception_handler(
         [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-          send("unknown", res, error_reply(503, "internal error"));
+          guarded("unknown", res, [] { return error_reply(503, "internal error"); });
         });
   }
 };

@@ -22,7 +22,21 @@ struct ServeOptions {
   std::chrono::seconds challenge_ttl{60};
   std::size_t threads = 8;
   std::size_t max_body = std::size_t{2} * 1024 * 1024;
-  std::size_t max_outstanding = 100000;  // challenges + tokens held in memory
+  // Separate budgets: unauthenticated challenges never crowd out tokens.
+  std::size_t max_challenges = 100000;  // outstanding challenges held in memory
+  std::size_t max_tokens = 100000;      // live tokens held in memory
+  // Challenges each client address (and each wallet/agent pair) may ask for: a token bucket of
+  // `burst` refilled at `per_sec`. Beyond it: 429.
+  struct Rate {
+    double per_sec = 1;
+    double burst = 1;
+  };
+  Rate challenges_per_client{10, 30};
+  // Per wallet: credentials (pointers) and stored bytes; a PUT beyond either is refused (403)
+  // before serve spends a chain transaction on it.
+  std::size_t max_wallet_credentials = 1000;
+  std::uint64_t max_wallet_bytes = std::uint64_t{64} * 1024 * 1024;
+  Rate challenges_per_agent{1, 10};
 };
 
 class ServeWorker {
