@@ -62,20 +62,6 @@ nlohmann::json Header::to_json() const {
           {"digest", {{"logs", nlohmann::json::array()}}}};
 }
 
-ByteArray<32> state_root(const ByteArray<32>& parent_root, const StorageChanges& changes) {
-  scale::Encoder e;
-  e.raw(parent_root).compact(changes.size());
-  for (const auto& [k, v] : changes) {
-    e.bytes(k);
-    if (v) {
-      e.u8(1).bytes(*v);
-    } else {
-      e.u8(0);
-    }
-  }
-  return chain::blake2_256(e.data());
-}
-
 ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics) {
   scale::Encoder e;
   e.compact(extrinsics.size());
@@ -136,13 +122,16 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
     BlockRecord g;
     g.number = 0;
     g.changes = impl->runtime->genesis_storage(endowed, sudo, kDevBalance);
+    (void)apply_to_trie(impl->state_trie, g.changes);
     Header h;
-    h.state_root = state_root(ByteArray<32>{}, g.changes);
+    h.state_root = impl->state_trie.root();
     h.extrinsics_root = extrinsics_root({});
     g.header = h.encode();
     g.hash = chain::blake2_256(g.header);
     EV_TRY_CTX("writing the genesis block", impl->store->commit_block(g));
     best = BlockRef{0, g.hash};
+  } else {
+    EV_TRY(load_state_trie(*impl->store, *best, impl->state_trie));
   }
   impl->genesis = EV_TRY(impl->store->hash_of(0)).value_or(ByteArray<32>{});
   impl->best = *best;
@@ -340,8 +329,6 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   if (ready.empty() && !allow_empty) return std::optional<BlockRef>();
   next_cache.clear();  // ready transactions leave the pool below
   const std::uint32_t number = best.number + 1;
-  const Bytes parent_header = EV_TRY(store->header(best.hash)).value_or(Bytes{});
-  const Header parent = EV_TRY_CTX("parent header", Header::decode(parent_header));
   Overlay st(reader_at(best.number));
   runtime->initialize_block(st, number, best.hash);
   std::vector<Bytes> extrinsics;
@@ -378,12 +365,16 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   Header h;
   h.parent_hash = best.hash;
   h.number = number;
-  h.state_root = state_root(parent.state_root, rec.changes);
+  const StorageChanges undo = apply_to_trie(state_trie, rec.changes);
+  h.state_root = state_trie.root();
   h.extrinsics_root = extrinsics_root(extrinsics);
   rec.header = h.encode();
   rec.hash = chain::blake2_256(rec.header);
   rec.extrinsics = std::move(extrinsics);
-  EV_TRY_CTX("committing block " + std::to_string(number), store->commit_block(rec));
+  if (auto c = store->commit_block(rec); !c.ok()) {
+    (void)apply_to_trie(state_trie, undo);
+    return std::move(c).error().context("committing block " + std::to_string(number));
+  }
   best = BlockRef{number, rec.hash};
 
   for (const auto& x : included) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ev/chain/trie.hpp"
 #include "ev/devnode/node.hpp"
 
 namespace ev::devnode {
@@ -33,6 +34,8 @@ struct Node::Impl {
   bool stopping = false;
   std::thread producer;
   BlockRef best;
+  // The state of block `best` as a trie (LayoutV1): its root is the header's state root.
+  chain::trie::Trie state_trie{chain::trie::Layout::V1};
 
   // Pool: ready in submission order (per sender in nonce order), future keyed by (who, nonce).
   std::deque<CheckedExtrinsic> ready;
@@ -67,6 +70,12 @@ struct Node::Impl {
   // Sends the new block to head and storage subscribers (under mu).
   void announce_block(const Header& h, const BlockRecord& rec);
 };
+
+// Applies a block's changes to the state trie; returns the changes that undo them.
+StorageChanges apply_to_trie(chain::trie::Trie& trie, const StorageChanges& changes);
+// Fills `trie` with the state of block `best` and checks its root against best's header.
+[[nodiscard]] Result<void> load_state_trie(const ChainStore& store, const BlockRef& best,
+                                           chain::trie::Trie& trie);
 
 // Registers the node's JSON-RPC methods on `server` (node_rpc.cpp).
 [[nodiscard]] Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server);

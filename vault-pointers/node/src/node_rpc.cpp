@@ -184,6 +184,27 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
     if (!v) return RpcError::from(v.error());
     return *v ? json(to_hex(**v)) : json();
   }));
+  // {at: block hash, proof: [hex node]} as Substrate answers; the proof is of the state after
+  // `at` (default: best) and verifies against that block's state root.
+  EV_TRY(server.register_method("state_getReadProof", [n](const json& p) -> RpcResult {
+    const json ks = param(p, 0, "keys");
+    if (!ks.is_array()) return invalid("keys: expected an array");
+    if (ks.size() > 1000) return invalid("keys: at most 1000");
+    std::vector<Bytes> keys;
+    for (const auto& k : ks) {
+      auto key = hex_param(k, "key");
+      if (!key) return invalid(key.error().to_string());
+      keys.push_back(std::move(key).value());
+    }
+    EV_RPC_TRY_AT(at, at_param(*n, param(p, 1, "at")));
+    auto hash = n->store().hash_of(at);
+    if (!hash) return RpcError::from(hash.error());
+    auto proof = n->read_proof(keys, at);
+    if (!proof) return RpcError::from(proof.error());
+    json nodes = json::array();
+    for (const auto& entry : *proof) nodes.push_back(to_hex(entry));
+    return json{{"at", to_hex(hash->value_or(ByteArray<32>{}))}, {"proof", std::move(nodes)}};
+  }));
   EV_TRY(server.register_method("state_getKeysPaged", [n](const json& p) -> RpcResult {
     auto prefix = param(p, 0, "prefix").is_null() ? Result<Bytes>(Bytes{})
                                                   : hex_param(param(p, 0, "prefix"), "prefix");

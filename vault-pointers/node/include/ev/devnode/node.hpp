@@ -96,6 +96,11 @@ class Node {
   [[nodiscard]] std::uint32_t next_index(const ByteArray<32>& who) const;
   // Ready / future transaction counts.
   [[nodiscard]] std::pair<std::size_t, std::size_t> pool_size() const;
+  // A read proof (as state_getReadProof: the trie nodes a reader of `keys` visits) of the state
+  // after block `at`; the best block's comes from the live trie, older ones are rebuilt from the
+  // store. Errors: store.
+  [[nodiscard]] Result<std::vector<Bytes>> read_proof(const std::vector<Bytes>& keys,
+                                                      std::uint32_t at) const;
   // Blocks until best().number >= number or timeout_ms passed; true when reached.
   bool wait_for_block(std::uint32_t number, std::uint32_t timeout_ms) const;
 
@@ -122,10 +127,9 @@ struct Header {
   [[nodiscard]] nlohmann::json to_json() const;
 };
 
-// state_root = blake2_256(parent_state_root ++ SCALE(Vec<(key, Option<value>)>) of the block's
-// sorted changes); extrinsics_root = blake2_256(SCALE(Vec<extrinsic>)).
-[[nodiscard]] ByteArray<32> state_root(const ByteArray<32>& parent_root,
-                                       const StorageChanges& changes);
+// state_root is the trie root (ev/chain/trie.hpp, LayoutV1, as the runtime's state_version = 1
+// declares) of the whole state after the block; extrinsics_root =
+// blake2_256(SCALE(Vec<extrinsic>)).
 [[nodiscard]] ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics);
 
 }  // namespace ev::devnode
