@@ -1,6 +1,6 @@
-// Arbitrary bytes as a GRANDPA justification and as a header. Never crashes; a decoded value
-// re-encodes to exactly its input; verification of a decoded justification against a small
-// set fails cleanly (the fuzzer cannot forge ed25519 signatures).
+// Arbitrary bytes as a GRANDPA justification, a header and an FRNK consensus log. Never crashes; a
+// decoded value re-encodes to exactly its input; verification of a decoded justification against a
+// small set fails cleanly (the fuzzer cannot forge ed25519 signatures).
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +29,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!r.ok()) check_error(r.error());
   } else {
     check_error(j.error());
+  }
+  auto log = grandpa::decode_consensus_log(in);
+  if (log.ok()) {
+    EV_ASSERT(grandpa::encode_consensus_log(*log) == ev::Bytes(in.begin(), in.end()),
+              "consensus log decoding must be canonical");
+  } else {
+    check_error(log.error());
   }
   auto h = grandpa::decode_header(in);
   if (h.ok()) {

@@ -21,6 +21,11 @@ std::string_view ErrorTraits<chain::grandpa::Errc>::message(chain::grandpa::Errc
     case Errc::NotDescendant: return "invalid precommit ancestry proof";
     case Errc::UnusedAncestry: return "votes_ancestries holds unused headers";
     case Errc::EmptySet: return "empty authority set";
+    case Errc::NotLinked: return "header does not extend the followed chain";
+    case Errc::UnknownBlock: return "block not imported";
+    case Errc::AlreadyFinal: return "block already final";
+    case Errc::SkipsSetChange: return "finality skips an authority set change";
+    case Errc::BadConsensusLog: return "malformed GRANDPA consensus log";
   }
   return "unknown grandpa error";
 }
@@ -232,6 +237,160 @@ Result<void> verify_justification(const Justification& j, const AuthoritySet& se
     return make_error(Errc::InsufficientWeight, "signed weight " + std::to_string(weight) +
                                                     " of the set's voters, threshold " +
                                                     std::to_string(need));
+  }
+  return ok();
+}
+
+namespace {
+
+Result<std::vector<Authority>> read_authorities(scale::Decoder& d) {
+  auto n = d.length(40);
+  if (!n.ok()) return make_error(Errc::BadConsensusLog, "authorities: " + n.error().message);
+  std::vector<Authority> out;
+  for (std::size_t i = 0; i < *n; ++i) {
+    auto id = scale::decode<H256>(d);
+    auto w = d.u64();
+    if (!id.ok() || !w.ok()) return make_error(Errc::BadConsensusLog, "authority truncated");
+    out.push_back({*id, *w});
+  }
+  return out;
+}
+
+Result<std::uint32_t> read_u32(scale::Decoder& d, std::string_view what) {
+  auto v = d.u32();
+  if (!v.ok()) return make_error(Errc::BadConsensusLog, std::string(what) + " truncated");
+  return *v;
+}
+
+}  // namespace
+
+Result<ConsensusLog> decode_consensus_log(ByteSpan bytes) {
+  scale::Decoder d(bytes);
+  auto tag = d.u8();
+  if (!tag.ok()) return make_error(Errc::BadConsensusLog, "empty");
+  ConsensusLog log;
+  switch (*tag) {
+    case 1:
+      log.kind = ConsensusLog::Kind::ScheduledChange;
+      log.next_authorities = EV_TRY(read_authorities(d));
+      log.delay = EV_TRY(read_u32(d, "delay"));
+      break;
+    case 2:
+      log.kind = ConsensusLog::Kind::ForcedChange;
+      log.median = EV_TRY(read_u32(d, "median"));
+      log.next_authorities = EV_TRY(read_authorities(d));
+      log.delay = EV_TRY(read_u32(d, "delay"));
+      break;
+    case 3: {
+      log.kind = ConsensusLog::Kind::OnDisabled;
+      auto v = d.u64();
+      if (!v.ok()) return make_error(Errc::BadConsensusLog, "authority index truncated");
+      log.disabled = *v;
+      break;
+    }
+    case 4:
+    case 5:
+      log.kind = *tag == 4 ? ConsensusLog::Kind::Pause : ConsensusLog::Kind::Resume;
+      log.delay = EV_TRY(read_u32(d, "delay"));
+      break;
+    default: return make_error(Errc::BadConsensusLog, "unknown log tag " + std::to_string(*tag));
+  }
+  if (!d.empty()) return make_error(Errc::BadConsensusLog, "trailing bytes");
+  return log;
+}
+
+Bytes encode_consensus_log(const ConsensusLog& log) {
+  scale::Encoder e;
+  e.u8(static_cast<std::uint8_t>(log.kind));
+  auto authorities = [&] {
+    e.compact(log.next_authorities.size());
+    for (const auto& a : log.next_authorities) e.raw(a.id).u64(a.weight);
+  };
+  switch (log.kind) {
+    case ConsensusLog::Kind::ScheduledChange:
+      authorities();
+      e.u32(log.delay);
+      break;
+    case ConsensusLog::Kind::ForcedChange:
+      e.u32(log.median);
+      authorities();
+      e.u32(log.delay);
+      break;
+    case ConsensusLog::Kind::OnDisabled: e.u64(log.disabled); break;
+    case ConsensusLog::Kind::Pause:
+    case ConsensusLog::Kind::Resume: e.u32(log.delay); break;
+  }
+  return e.take();
+}
+
+Follower::Follower(const H256& checkpoint_hash, std::uint32_t checkpoint_number, AuthoritySet set)
+    : set_(std::move(set)),
+      finalized_hash_(checkpoint_hash),
+      finalized_number_(checkpoint_number) {}
+
+void Follower::enact(std::vector<Authority> next) {
+  set_.set_id += 1;
+  set_.authorities = std::move(next);
+}
+
+Result<void> Follower::import_header(const Header& h) {
+  const H256& tip = unfinalized_.empty() ? finalized_hash_ : unfinalized_.back().hash;
+  const std::uint64_t tip_number =
+      unfinalized_.empty() ? finalized_number_ : unfinalized_.back().number;
+  if (h.parent_hash != tip || h.number != tip_number + 1) {
+    return make_error(Errc::NotLinked, "header #" + std::to_string(h.number) + " " +
+                                           to_hex(h.hash) + " has parent " + to_hex(h.parent_hash) +
+                                           ", expected #" + std::to_string(tip_number + 1) +
+                                           " on " + to_hex(tip));
+  }
+  std::vector<Pending> scheduled;
+  std::optional<Pending> forced;
+  for (const auto& item : h.digest) {
+    if (item.kind != 4 || item.engine != kEngineId) continue;
+    auto log = decode_consensus_log(item.data);
+    if (!log.ok()) {
+      return std::move(log).error().context("header #" + std::to_string(h.number));
+    }
+    if (log->kind == ConsensusLog::Kind::ScheduledChange) {
+      scheduled.push_back({std::uint64_t{h.number} + log->delay, log->next_authorities});
+    } else if (log->kind == ConsensusLog::Kind::ForcedChange) {
+      forced = Pending{std::uint64_t{h.number} + log->delay, log->next_authorities};
+    }
+  }
+  unfinalized_.push_back(h);
+  for (auto& p : scheduled) scheduled_.push_back(std::move(p));
+  if (forced) forced_ = std::move(forced);
+  if (forced_ && forced_->effective == h.number) {
+    enact(std::move(forced_->next));
+    forced_.reset();
+  }
+  return ok();
+}
+
+Result<void> Follower::finalize(const H256& hash, const Justification& j) {
+  if (j.commit.target_number <= finalized_number_ || hash == finalized_hash_) {
+    return make_error(Errc::AlreadyFinal, "#" + std::to_string(j.commit.target_number) +
+                                              " is not above the finalized #" +
+                                              std::to_string(finalized_number_));
+  }
+  std::size_t idx = 0;
+  while (idx < unfinalized_.size() && unfinalized_[idx].hash != hash) ++idx;
+  if (idx == unfinalized_.size()) return make_error(Errc::UnknownBlock, to_hex(hash));
+  const Header& h = unfinalized_[idx];
+  if (!scheduled_.empty() && scheduled_.front().effective < h.number) {
+    return make_error(Errc::SkipsSetChange, "block #" +
+                                                std::to_string(scheduled_.front().effective) +
+                                                " enacts a set change and must be finalised first");
+  }
+  EV_TRY(verify_justification(j, set_, hash, h.number));
+  finalized_ = h;
+  finalized_hash_ = h.hash;
+  finalized_number_ = h.number;
+  unfinalized_.erase(unfinalized_.begin(),
+                     unfinalized_.begin() + static_cast<std::ptrdiff_t>(idx) + 1);
+  if (!scheduled_.empty() && scheduled_.front().effective == finalized_number_) {
+    enact(std::move(scheduled_.front().next));
+    scheduled_.erase(scheduled_.begin());
   }
   return ok();
 }

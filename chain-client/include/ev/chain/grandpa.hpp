@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,11 @@ enum class Errc {
   NotDescendant,       // a precommit target does not reach the commit target via the ancestry
   UnusedAncestry,      // votes_ancestries holds headers no precommit route uses
   EmptySet,            // an authority set without weight
+  NotLinked,           // a header that does not extend the followed chain by parent hash
+  UnknownBlock,        // finalising a block that was not imported
+  AlreadyFinal,        // a justification for a block at or below the finalized one (replay)
+  SkipsSetChange,      // finalising past a pending set change without its own justification
+  BadConsensusLog,     // an FRNK consensus digest that does not decode
 };
 
 }  // namespace ev::chain::grandpa
@@ -119,5 +125,63 @@ struct AuthoritySet {
 //     nothing.
 [[nodiscard]] Result<void> verify_justification(const Justification& j, const AuthoritySet& set,
                                                 const H256& hash, std::uint32_t number);
+
+// ConsensusLog of sp-consensus-grandpa, carried in Consensus digests with engine FRNK.
+struct ConsensusLog {
+  enum class Kind : std::uint8_t {
+    ScheduledChange = 1,  // next set after `delay` blocks, enacted when that block is final
+    ForcedChange = 2,     // next set after `delay` blocks, enacted when that block is imported
+    OnDisabled = 3,
+    Pause = 4,
+    Resume = 5,
+  };
+  Kind kind = Kind::ScheduledChange;
+  std::vector<Authority> next_authorities;  // changes
+  std::uint32_t delay = 0;                  // changes, Pause, Resume
+  std::uint32_t median = 0;                 // ForcedChange
+  std::uint64_t disabled = 0;               // OnDisabled
+};
+[[nodiscard]] Result<ConsensusLog> decode_consensus_log(ByteSpan bytes);
+[[nodiscard]] Bytes encode_consensus_log(const ConsensusLog& log);
+
+// Follows a chain from a trusted checkpoint (a block hash and number, and the authority set
+// that finalises its successors): headers are imported by parent hash, justifications
+// finalise them, and the authority set follows the FRNK set changes of the headers.
+//   * ScheduledChange in block N with delay d: enacted when block N + d is finalised; that
+//     block's justification is still signed by the old set, and finality cannot jump past it
+//     (SkipsSetChange) since later blocks are signed by the new one;
+//   * ForcedChange in block N with delay d: enacted when block N + d is imported.
+// Each enacted change increments the set id. Not thread-safe.
+class Follower {
+ public:
+  Follower(const H256& checkpoint_hash, std::uint32_t checkpoint_number, AuthoritySet set);
+
+  // NotLinked unless h.parent_hash is the last imported (or finalised) block's hash and
+  // h.number is one more; BadConsensusLog for an undecodable FRNK consensus digest.
+  [[nodiscard]] Result<void> import_header(const Header& h);
+  // Verifies j for the imported block `hash` under the current set and makes it final.
+  [[nodiscard]] Result<void> finalize(const H256& hash, const Justification& j);
+
+  [[nodiscard]] const AuthoritySet& authority_set() const { return set_; }
+  [[nodiscard]] const H256& finalized_hash() const { return finalized_hash_; }
+  [[nodiscard]] std::uint32_t finalized_number() const { return finalized_number_; }
+  // The finalised header (nullopt at the checkpoint itself).
+  [[nodiscard]] const std::optional<Header>& finalized_header() const { return finalized_; }
+
+ private:
+  struct Pending {
+    std::uint64_t effective = 0;  // block number at which the change takes effect
+    std::vector<Authority> next;
+  };
+  void enact(std::vector<Authority> next);
+
+  AuthoritySet set_;
+  H256 finalized_hash_{};
+  std::uint32_t finalized_number_ = 0;
+  std::optional<Header> finalized_;
+  std::vector<Header> unfinalized_;  // linear, from finalized_number_ + 1
+  std::vector<Pending> scheduled_;   // in announcement order
+  std::optional<Pending> forced_;
+};
 
 }  // namespace ev::chain::grandpa
