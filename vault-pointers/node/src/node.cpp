@@ -98,6 +98,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   impl->runtime = EV_TRY(Runtime::create());
+  EV_TRY(load_grandpa_keys(*impl));
   if (impl->config.base_path) {
     std::error_code ec;
     std::filesystem::create_directories(*impl->config.base_path, ec);
@@ -376,6 +377,7 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
     return std::move(c).error().context("committing block " + std::to_string(number));
   }
   best = BlockRef{number, rec.hash};
+  EV_TRY_CTX("finalising block " + std::to_string(number), finalize_with_grandpa(rec.hash, number));
 
   for (const auto& x : included) {
     notify_tx(x, nlohmann::json{{"inBlock", to_hex(rec.hash)}});

@@ -36,6 +36,10 @@ struct Node::Impl {
   BlockRef best;
   // The state of block `best` as a trie (LayoutV1): its root is the header's state root.
   chain::trie::Trie state_trie{chain::trie::Layout::V1};
+  // GRANDPA voters and the justification subscribers (node_grandpa.cpp).
+  std::vector<chain::KeyPair> grandpa_keys;
+  chain::grandpa::AuthoritySet grandpa_set;
+  std::vector<SubscriptionSink> justification_subs;
 
   // Pool: ready in submission order (per sender in nonce order), future keyed by (who, nonce).
   std::deque<CheckedExtrinsic> ready;
@@ -69,6 +73,8 @@ struct Node::Impl {
   void produce_loop(Node& node);
   // Sends the new block to head and storage subscribers (under mu).
   void announce_block(const Header& h, const BlockRecord& rec);
+  // Signs, stores and announces the justification finalising block (hash, number) (under mu).
+  [[nodiscard]] Result<void> finalize_with_grandpa(const ByteArray<32>& hash, std::uint32_t number);
 };
 
 // Applies a block's changes to the state trie; returns the changes that undo them.
@@ -76,6 +82,11 @@ StorageChanges apply_to_trie(chain::trie::Trie& trie, const StorageChanges& chan
 // Fills `trie` with the state of block `best` and checks its root against best's header.
 [[nodiscard]] Result<void> load_state_trie(const ChainStore& store, const BlockRef& best,
                                            chain::trie::Trie& trie);
+
+// Loads the configured GRANDPA keys into impl (node_grandpa.cpp).
+[[nodiscard]] Result<void> load_grandpa_keys(Node::Impl& impl);
+// Registers grandpa_proveFinality and grandpa_(un)subscribeJustifications.
+[[nodiscard]] Result<void> register_grandpa_rpc(Node& node, Node::Impl& impl, RpcServer& server);
 
 // Registers the node's JSON-RPC methods on `server` (node_rpc.cpp).
 [[nodiscard]] Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server);

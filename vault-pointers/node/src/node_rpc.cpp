@@ -107,6 +107,7 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
   Node* n = &node;
   Node::Impl* im = &impl;
 
+  EV_TRY(register_grandpa_rpc(node, impl, server));
   EV_TRY(server.register_method("rpc_methods", [srv](const json&) -> RpcResult {
     auto names = srv->method_names();
     names.push_back("rpc_methods");
@@ -168,8 +169,18 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
     if (!*b) return json();
     json xts = json::array();
     for (const auto& x : (*b)->extrinsics) xts.push_back(to_hex(x));
+    // Justifications as Substrate serialises them: [[engine id bytes], [justification bytes]].
+    auto just = n->justification(at);
+    if (!just) return RpcError::from(just.error());
+    json justifications = nullptr;
+    if (*just) {
+      justifications = json::array(
+          {json::array({json(std::vector<std::uint8_t>(chain::grandpa::kEngineId.begin(),
+                                                       chain::grandpa::kEngineId.end())),
+                        json(**just)})});
+    }
     return json{{"block", {{"header", header_json(*n, at)}, {"extrinsics", xts}}},
-                {"justifications", nullptr}};
+                {"justifications", std::move(justifications)}};
   }));
   for (const char* name : {"chain_getFinalizedHead", "chain_getFinalisedHead"}) {
     EV_TRY(server.register_method(

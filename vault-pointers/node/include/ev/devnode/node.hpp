@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ev/chain/grandpa.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/common/bytes.hpp"
 #include "ev/common/result.hpp"
@@ -56,6 +57,9 @@ struct NodeConfig {
   std::size_t max_pool = 4096;             // ready + future transactions
   std::size_t max_future_per_sender = 64;  // future transactions held per account
   std::size_t max_block_extrinsics = 1024;
+  // GRANDPA voters (ed25519 SURIs, weight 1 each, set id 0): every block is finalised with a
+  // justification they all sign (docs/devnode.md, "Finality").
+  std::vector<std::string> grandpa_authorities = {"//Alice"};
   std::string node_name = "epochvault-devnode";
   std::string node_version = "0.1.0";
 };
@@ -101,6 +105,11 @@ class Node {
   // store. Errors: store.
   [[nodiscard]] Result<std::vector<Bytes>> read_proof(const std::vector<Bytes>& keys,
                                                       std::uint32_t at) const;
+  // The GRANDPA justification (SCALE GrandpaJustification) finalising block `number`;
+  // nullopt for genesis or an unknown block. Errors: store.
+  [[nodiscard]] Result<std::optional<Bytes>> justification(std::uint32_t number) const;
+  // The authority set that signs the justifications.
+  [[nodiscard]] const chain::grandpa::AuthoritySet& grandpa_set() const;
   // Blocks until best().number >= number or timeout_ms passed; true when reached.
   bool wait_for_block(std::uint32_t number, std::uint32_t timeout_ms) const;
 
