@@ -191,3 +191,20 @@ TEST_CASE(
   REQUIRE(!r.ok());
   CHECK(is(r.error(), grandpa::Errc::InsufficientWeight));
 }
+
+TEST_CASE("devnode: the GRANDPA voter configuration is checked", "[node][grandpa]") {
+  for (const auto& bad :
+       {std::vector<std::string>{}, std::vector<std::string>{"//Alice", "//Alice"},
+        std::vector<std::string>{"not a suri //"}}) {
+    NodeConfig cfg;
+    cfg.grandpa_authorities = bad;
+    auto n = Node::open(cfg);
+    CHECK(!n.ok());
+  }
+  NodeConfig cfg;
+  auto n = Node::open(cfg);
+  REQUIRE(n.ok());
+  REQUIRE((*n)->grandpa_set().authorities.size() == 1);
+  CHECK((*n)->grandpa_set().authorities[0].id ==
+        voters({"//Alice"}).authorities[0].id);  // the default voter
+}
