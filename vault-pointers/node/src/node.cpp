@@ -20,25 +20,26 @@ namespace ev::devnode {
 
 // ---- Header and roots ----------------------------------------------------------------------
 
-Bytes Header::encode() const {
-  scale::Encoder e;
-  e.raw(parent_hash).compact(number).raw(state_root).raw(extrinsics_root).compact(0);
-  return e.take();
+chain::grandpa::Header Header::generic() const {
+  chain::grandpa::Header g;
+  g.parent_hash = parent_hash;
+  g.number = number;
+  g.state_root = state_root;
+  g.extrinsics_root = extrinsics_root;
+  g.digest = digest;
+  return g;
 }
 
+Bytes Header::encode() const { return chain::grandpa::encode_header(generic()); }
+
 Result<Header> Header::decode(ByteSpan bytes) {
-  scale::Decoder d(bytes);
+  const auto g = EV_TRY_CTX("header", chain::grandpa::decode_header(bytes));
   Header h;
-  h.parent_hash = EV_TRY_CTX("header parent_hash", scale::decode<ByteArray<32>>(d));
-  h.number = EV_TRY_CTX("header number", d.compact_as<std::uint32_t>());
-  h.state_root = EV_TRY_CTX("header state_root", scale::decode<ByteArray<32>>(d));
-  h.extrinsics_root = EV_TRY_CTX("header extrinsics_root", scale::decode<ByteArray<32>>(d));
-  const auto logs = EV_TRY_CTX("header digest", d.compact_as<std::uint32_t>());
-  if (logs != 0 || !d.empty()) {
-    return make_error(
-        CommonErrc::InvalidArgument,
-        "header: unexpected digest items or trailing bytes at offset " + std::to_string(d.pos()));
-  }
+  h.parent_hash = g.parent_hash;
+  h.number = g.number;
+  h.state_root = g.state_root;
+  h.extrinsics_root = g.extrinsics_root;
+  h.digest = g.digest;
   return h;
 }
 
@@ -55,11 +56,20 @@ std::string hex_number(std::uint64_t n) {
 }  // namespace
 
 nlohmann::json Header::to_json() const {
+  // Each log as the hex of its SCALE DigestItem, as Substrate answers.
+  nlohmann::json logs = nlohmann::json::array();
+  for (const auto& item : digest) {
+    scale::Encoder e;
+    e.u8(item.kind);
+    if (item.kind == 4 || item.kind == 5 || item.kind == 6) e.raw(item.engine);
+    if (item.kind != 8) e.bytes(item.data);
+    logs.push_back(to_hex(e.take()));
+  }
   return {{"parentHash", to_hex(parent_hash)},
           {"number", hex_number(number)},
           {"stateRoot", to_hex(state_root)},
           {"extrinsicsRoot", to_hex(extrinsics_root)},
-          {"digest", {{"logs", nlohmann::json::array()}}}};
+          {"digest", {{"logs", std::move(logs)}}}};
 }
 
 ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics) {
@@ -366,6 +376,7 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   Header h;
   h.parent_hash = best.hash;
   h.number = number;
+  announce_grandpa_change(h);
   const StorageChanges undo = apply_to_trie(state_trie, rec.changes);
   h.state_root = state_trie.root();
   h.extrinsics_root = extrinsics_root(extrinsics);

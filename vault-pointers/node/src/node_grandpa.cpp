@@ -16,26 +16,64 @@ std::string meta_key(std::uint32_t number) {
   return "grandpa_justification/" + std::to_string(number);
 }
 
-}  // namespace
+struct Voters {
+  std::vector<chain::KeyPair> keys;
+  chain::grandpa::AuthoritySet set;
+};
 
-Result<void> load_grandpa_keys(Node::Impl& impl) {
-  if (impl.config.grandpa_authorities.empty()) {
+Result<Voters> load_voters(const std::vector<std::string>& suris, std::uint64_t set_id) {
+  if (suris.empty()) {
     return make_error(CommonErrc::InvalidArgument, "at least one GRANDPA authority is needed");
   }
-  impl.grandpa_set = {0, {}};
-  for (const auto& suri : impl.config.grandpa_authorities) {
+  Voters v;
+  v.set.set_id = set_id;
+  for (const auto& suri : suris) {
     auto key = chain::from_suri(chain::Scheme::Ed25519, suri);
     if (!key.ok()) return std::move(key).error().context("GRANDPA authority");
     chain::H256 id{};
     const Bytes pk = key->public_key();
     std::copy(pk.begin(), pk.end(), id.begin());
-    for (const auto& a : impl.grandpa_set.authorities) {
+    for (const auto& a : v.set.authorities) {
       if (a.id == id) return make_error(CommonErrc::InvalidArgument, "GRANDPA authority twice");
     }
-    impl.grandpa_set.authorities.push_back({id, 1});
-    impl.grandpa_keys.push_back(std::move(key).value());
+    v.set.authorities.push_back({id, 1});
+    v.keys.push_back(std::move(key).value());
   }
+  return v;
+}
+
+}  // namespace
+
+Result<void> load_grandpa_keys(Node::Impl& impl) {
+  Voters v = EV_TRY(load_voters(impl.config.grandpa_authorities, 0));
+  impl.grandpa_keys = std::move(v.keys);
+  impl.grandpa_set = std::move(v.set);
   return ok();
+}
+
+Result<void> Node::schedule_grandpa_change(const std::vector<std::string>& suris,
+                                           std::uint32_t delay) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->grandpa_change) {
+    return make_error(CommonErrc::InvalidArgument, "a GRANDPA set change is already pending");
+  }
+  Voters v = EV_TRY(load_voters(suris, impl_->grandpa_set.set_id + 1));
+  impl_->grandpa_change = Impl::GrandpaChange{std::move(v.keys), std::move(v.set), delay, {}};
+  return ok();
+}
+
+void Node::Impl::announce_grandpa_change(Header& h) {
+  if (!grandpa_change || grandpa_change->effective) return;
+  chain::grandpa::ConsensusLog log;
+  log.kind = chain::grandpa::ConsensusLog::Kind::ScheduledChange;
+  log.next_authorities = grandpa_change->set.authorities;
+  log.delay = grandpa_change->delay;
+  chain::grandpa::DigestItem item;
+  item.kind = 4;  // Consensus
+  item.engine = chain::grandpa::kEngineId;
+  item.data = chain::grandpa::encode_consensus_log(log);
+  h.digest.push_back(std::move(item));
+  grandpa_change->effective = h.number + grandpa_change->delay;
 }
 
 Result<void> Node::Impl::finalize_with_grandpa(const ByteArray<32>& hash, std::uint32_t number) {
@@ -57,6 +95,11 @@ Result<void> Node::Impl::finalize_with_grandpa(const ByteArray<32>& hash, std::u
   EV_TRY(store->set_meta(meta_key(number), encoded));
   std::erase_if(justification_subs, [](const SubscriptionSink& s) { return s.is_closed(); });
   for (const auto& s : justification_subs) (void)s.send(json(to_hex(encoded)));
+  if (grandpa_change && grandpa_change->effective == number) {  // enacted by this block
+    grandpa_keys = std::move(grandpa_change->keys);
+    grandpa_set = std::move(grandpa_change->set);
+    grandpa_change.reset();
+  }
   return ok();
 }
 
@@ -65,7 +108,10 @@ Result<std::optional<Bytes>> Node::justification(std::uint32_t number) const {
   return store_->get_meta(meta_key(number));
 }
 
-const chain::grandpa::AuthoritySet& Node::grandpa_set() const { return impl_->grandpa_set; }
+chain::grandpa::AuthoritySet Node::grandpa_set() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->grandpa_set;
+}
 
 Result<void> register_grandpa_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
   Node* n = &node;

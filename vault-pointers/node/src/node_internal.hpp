@@ -40,6 +40,15 @@ struct Node::Impl {
   std::vector<chain::KeyPair> grandpa_keys;
   chain::grandpa::AuthoritySet grandpa_set;
   std::vector<SubscriptionSink> justification_subs;
+  struct GrandpaChange {
+    std::vector<chain::KeyPair> keys;
+    chain::grandpa::AuthoritySet set;  // set_id already incremented
+    std::uint32_t delay = 0;
+    std::optional<std::uint32_t> effective;  // set once announced in a header
+  };
+  std::optional<GrandpaChange> grandpa_change;
+  // Adds the pending change's digest to the header being built (under mu).
+  void announce_grandpa_change(Header& h);
 
   // Pool: ready in submission order (per sender in nonce order), future keyed by (who, nonce).
   std::deque<CheckedExtrinsic> ready;

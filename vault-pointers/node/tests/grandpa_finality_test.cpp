@@ -39,6 +39,22 @@ Bytes bytes_of(const json& arr) {
   return out;
 }
 
+// The header as hashed, rebuilt from the JSON the node serves and checked against its hash.
+grandpa::Header header_from_json(const json& hj, const std::string& hash) {
+  scale::Encoder e;
+  auto parent = from_hex(hj["parentHash"].get<std::string>());
+  auto state = from_hex(hj["stateRoot"].get<std::string>());
+  auto xts = from_hex(hj["extrinsicsRoot"].get<std::string>());
+  REQUIRE((parent.ok() && state.ok() && xts.ok()));
+  e.raw(*parent).compact(std::stoul(hj["number"].get<std::string>(), nullptr, 16)).raw(*state);
+  e.raw(*xts).compact(hj["digest"]["logs"].size());
+  for (const auto& log : hj["digest"]["logs"]) e.raw(hex(log));
+  auto h = grandpa::decode_header(e.take());
+  REQUIRE(h.ok());
+  REQUIRE(to_hex(h->hash) == hash);
+  return std::move(h).value();
+}
+
 grandpa::AuthoritySet voters(const std::vector<std::string>& suris) {
   grandpa::AuthoritySet set{0, {}};
   for (const auto& s : suris) {
@@ -117,19 +133,7 @@ TEST_CASE(
     INFO("block " << n);
     const std::string hash = call(rpc, "chain_getBlockHash", json::array({n})).get<std::string>();
     const json block = call(rpc, "chain_getBlock", json::array({hash}));
-    // The header as hashed: rebuilt from the JSON the node serves, checked against the hash.
-    const json& hj = block["block"]["header"];
-    grandpa::Header h;
-    auto parent = from_hex_fixed<32>(hj["parentHash"].get<std::string>());
-    auto state = from_hex_fixed<32>(hj["stateRoot"].get<std::string>());
-    auto xts = from_hex_fixed<32>(hj["extrinsicsRoot"].get<std::string>());
-    REQUIRE((parent.ok() && state.ok() && xts.ok()));
-    h.parent_hash = *parent;
-    h.number = static_cast<std::uint32_t>(std::stoul(hj["number"].get<std::string>(), nullptr, 16));
-    h.state_root = *state;
-    h.extrinsics_root = *xts;
-    h.hash = chain::blake2_256(grandpa::encode_header(h));
-    REQUIRE(to_hex(h.hash) == hash);
+    const grandpa::Header h = header_from_json(block["block"]["header"], hash);
     REQUIRE(follower.import_header(h).ok());
 
     const json& js = block["justifications"];
@@ -207,4 +211,56 @@ TEST_CASE("devnode: the GRANDPA voter configuration is checked", "[node][grandpa
   REQUIRE((*n)->grandpa_set().authorities.size() == 1);
   CHECK((*n)->grandpa_set().authorities[0].id ==
         voters({"//Alice"}).authorities[0].id);  // the default voter
+}
+
+TEST_CASE(
+    "devnode: a scheduled GRANDPA set change is announced in the header digest and "
+    "followed by the verifier",
+    "[node][grandpa]") {
+  NodeConfig cfg;
+  cfg.dev = true;
+  cfg.rpc.port = 0;
+  auto opened = Node::open(cfg);  // voters: //Alice
+  REQUIRE(opened.ok());
+  auto node = std::move(opened).value();
+  auto port = node->start();
+  REQUIRE(port.ok());
+  auto client = chain::connect("ws://127.0.0.1:" + std::to_string(*port));
+  REQUIRE(client.ok());
+  auto& rpc = **client;
+  const std::vector<std::string> next = {"//Bob", "//Charlie"};
+  REQUIRE(node->schedule_grandpa_change(next, 1).ok());
+  CHECK(!node->schedule_grandpa_change(next, 1).ok());  // one change at a time
+  for (std::uint64_t i = 0; i < 4; ++i) remark(*node, rpc, i);
+  CHECK(node->grandpa_set().set_id == 1);
+
+  auto genesis =
+      from_hex_fixed<32>(call(rpc, "chain_getBlockHash", json::array({0})).get<std::string>());
+  REQUIRE(genesis.ok());
+  grandpa::Follower follower(*genesis, 0, voters({"//Alice"}));
+  for (std::uint32_t n = 1; n <= 4; ++n) {
+    INFO("block " << n);
+    const std::string hash = call(rpc, "chain_getBlockHash", json::array({n})).get<std::string>();
+    const json block = call(rpc, "chain_getBlock", json::array({hash}));
+    const grandpa::Header h = header_from_json(block["block"]["header"], hash);
+    if (n == 1) {  // the announcement: Consensus(FRNK, ScheduledChange{[Bob, Charlie], 1})
+      REQUIRE(h.digest.size() == 1);
+      auto log = grandpa::decode_consensus_log(h.digest[0].data);
+      REQUIRE(log.ok());
+      CHECK(log->kind == grandpa::ConsensusLog::Kind::ScheduledChange);
+      CHECK(log->delay == 1);
+      CHECK(log->next_authorities.size() == 2);
+    } else {
+      CHECK(h.digest.empty());
+    }
+    REQUIRE(follower.import_header(h).ok());
+    auto j = grandpa::decode_justification(bytes_of(block["justifications"][0][1]));
+    REQUIRE(j.ok());
+    CHECK(j->commit.precommits.size() == (n <= 2 ? 1U : 2U));  // block 2 enacts the change
+    auto fin = follower.finalize(h.hash, *j);
+    INFO((fin.ok() ? std::string() : fin.error().to_string()));
+    REQUIRE(fin.ok());
+    CHECK(follower.authority_set().set_id == (n < 2 ? 0U : 1U));
+  }
+  CHECK(follower.authority_set().authorities == voters(next).authorities);
 }

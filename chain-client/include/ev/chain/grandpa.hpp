@@ -91,6 +91,7 @@ struct Justification {
 struct Authority {
   H256 id{};
   std::uint64_t weight = 1;
+  friend bool operator==(const Authority&, const Authority&) = default;
 };
 
 struct AuthoritySet {

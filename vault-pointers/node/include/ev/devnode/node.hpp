@@ -108,8 +108,14 @@ class Node {
   // The GRANDPA justification (SCALE GrandpaJustification) finalising block `number`;
   // nullopt for genesis or an unknown block. Errors: store.
   [[nodiscard]] Result<std::optional<Bytes>> justification(std::uint32_t number) const;
-  // The authority set that signs the justifications.
-  [[nodiscard]] const chain::grandpa::AuthoritySet& grandpa_set() const;
+  // The authority set that signs the justifications now.
+  [[nodiscard]] chain::grandpa::AuthoritySet grandpa_set() const;
+  // Schedules a GRANDPA authority-set change as Substrate announces it: the next block carries
+  // a Consensus(FRNK, ScheduledChange{next, delay}) digest; block (that block + delay) is still
+  // finalised by the current set, later blocks by the new one with set id + 1. Kept in memory
+  // only (a restart returns to the configured set). Errors: bad SURIs, a change already pending.
+  [[nodiscard]] Result<void> schedule_grandpa_change(const std::vector<std::string>& suris,
+                                                     std::uint32_t delay);
   // Blocks until best().number >= number or timeout_ms passed; true when reached.
   bool wait_for_block(std::uint32_t number, std::uint32_t timeout_ms) const;
 
@@ -123,12 +129,15 @@ class Node {
   ByteArray<32> genesis_{};
 };
 
-// SCALE header: parent ++ Compact(number) ++ state_root ++ extrinsics_root ++ digest (empty).
+// SCALE header: parent ++ Compact(number) ++ state_root ++ extrinsics_root ++ digest (empty
+// except for GRANDPA authority-set changes).
 struct Header {
   ByteArray<32> parent_hash{};
   std::uint32_t number = 0;
   ByteArray<32> state_root{};
   ByteArray<32> extrinsics_root{};
+  std::vector<chain::grandpa::DigestItem> digest;
+  [[nodiscard]] chain::grandpa::Header generic() const;
   [[nodiscard]] Bytes encode() const;
   // Errors: malformed header bytes.
   [[nodiscard]] static Result<Header> decode(ByteSpan bytes);
