@@ -1,7 +1,7 @@
 // epochvault-devnode: a single-node development chain (docs/devnode.md).
 //
 //   epochvault-devnode [--rpc-port N] [--rpc-external] [--base-path DIR | --tmp] [--dev]
-//                      [--block-time MS]
+//                      [--block-time MS] [--grandpa-authority SURI]...
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,7 +21,9 @@ void usage() {
   std::fprintf(stderr,
                "usage: epochvault-devnode [--rpc-port N (default 9944, 0 = any free port)]\n"
                "                          [--rpc-external] [--base-path DIR | --tmp] [--dev]\n"
-               "                          [--block-time MS (default: a block per transaction)]\n");
+               "                          [--block-time MS (default: a block per transaction)]\n"
+               "                          [--grandpa-authority SURI (ed25519, repeatable; "
+               "default //Alice)]\n");
 }
 
 bool parse_u32(std::string_view s, std::uint32_t max, std::uint32_t& out) {
@@ -41,6 +43,7 @@ bool parse_u32(std::string_view s, std::uint32_t max, std::uint32_t& out) {
 int main(int argc, char** argv) {
   ev::devnode::NodeConfig cfg;
   bool tmp = false;
+  bool grandpa_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const auto next = [&]() -> std::string_view {
@@ -71,6 +74,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       cfg.block_time_ms = v;
+    } else if (a == "--grandpa-authority") {
+      if (!grandpa_set) cfg.grandpa_authorities.clear();
+      grandpa_set = true;
+      cfg.grandpa_authorities.emplace_back(next());
     } else if (a == "--help" || a == "-h") {
       usage();
       return 0;

@@ -20,25 +20,26 @@ namespace ev::devnode {
 
 // ---- Header and roots ----------------------------------------------------------------------
 
-Bytes Header::encode() const {
-  scale::Encoder e;
-  e.raw(parent_hash).compact(number).raw(state_root).raw(extrinsics_root).compact(0);
-  return e.take();
+chain::grandpa::Header Header::generic() const {
+  chain::grandpa::Header g;
+  g.parent_hash = parent_hash;
+  g.number = number;
+  g.state_root = state_root;
+  g.extrinsics_root = extrinsics_root;
+  g.digest = digest;
+  return g;
 }
 
+Bytes Header::encode() const { return chain::grandpa::encode_header(generic()); }
+
 Result<Header> Header::decode(ByteSpan bytes) {
-  scale::Decoder d(bytes);
+  const auto g = EV_TRY_CTX("header", chain::grandpa::decode_header(bytes));
   Header h;
-  h.parent_hash = EV_TRY_CTX("header parent_hash", scale::decode<ByteArray<32>>(d));
-  h.number = EV_TRY_CTX("header number", d.compact_as<std::uint32_t>());
-  h.state_root = EV_TRY_CTX("header state_root", scale::decode<ByteArray<32>>(d));
-  h.extrinsics_root = EV_TRY_CTX("header extrinsics_root", scale::decode<ByteArray<32>>(d));
-  const auto logs = EV_TRY_CTX("header digest", d.compact_as<std::uint32_t>());
-  if (logs != 0 || !d.empty()) {
-    return make_error(
-        CommonErrc::InvalidArgument,
-        "header: unexpected digest items or trailing bytes at offset " + std::to_string(d.pos()));
-  }
+  h.parent_hash = g.parent_hash;
+  h.number = g.number;
+  h.state_root = g.state_root;
+  h.extrinsics_root = g.extrinsics_root;
+  h.digest = g.digest;
   return h;
 }
 
@@ -55,25 +56,20 @@ std::string hex_number(std::uint64_t n) {
 }  // namespace
 
 nlohmann::json Header::to_json() const {
+  // Each log as the hex of its SCALE DigestItem, as Substrate answers.
+  nlohmann::json logs = nlohmann::json::array();
+  for (const auto& item : digest) {
+    scale::Encoder e;
+    e.u8(item.kind);
+    if (item.kind == 4 || item.kind == 5 || item.kind == 6) e.raw(item.engine);
+    if (item.kind != 8) e.bytes(item.data);
+    logs.push_back(to_hex(e.take()));
+  }
   return {{"parentHash", to_hex(parent_hash)},
           {"number", hex_number(number)},
           {"stateRoot", to_hex(state_root)},
           {"extrinsicsRoot", to_hex(extrinsics_root)},
-          {"digest", {{"logs", nlohmann::json::array()}}}};
-}
-
-ByteArray<32> state_root(const ByteArray<32>& parent_root, const StorageChanges& changes) {
-  scale::Encoder e;
-  e.raw(parent_root).compact(changes.size());
-  for (const auto& [k, v] : changes) {
-    e.bytes(k);
-    if (v) {
-      e.u8(1).bytes(*v);
-    } else {
-      e.u8(0);
-    }
-  }
-  return chain::blake2_256(e.data());
+          {"digest", {{"logs", std::move(logs)}}}};
 }
 
 ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics) {
@@ -112,6 +108,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   impl->runtime = EV_TRY(Runtime::create());
+  EV_TRY(load_grandpa_keys(*impl));
   if (impl->config.base_path) {
     std::error_code ec;
     std::filesystem::create_directories(*impl->config.base_path, ec);
@@ -136,13 +133,16 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
     BlockRecord g;
     g.number = 0;
     g.changes = impl->runtime->genesis_storage(endowed, sudo, kDevBalance);
+    (void)apply_to_trie(impl->state_trie, g.changes);
     Header h;
-    h.state_root = state_root(ByteArray<32>{}, g.changes);
+    h.state_root = impl->state_trie.root();
     h.extrinsics_root = extrinsics_root({});
     g.header = h.encode();
     g.hash = chain::blake2_256(g.header);
     EV_TRY_CTX("writing the genesis block", impl->store->commit_block(g));
     best = BlockRef{0, g.hash};
+  } else {
+    EV_TRY(load_state_trie(*impl->store, *best, impl->state_trie));
   }
   impl->genesis = EV_TRY(impl->store->hash_of(0)).value_or(ByteArray<32>{});
   impl->best = *best;
@@ -340,8 +340,6 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   if (ready.empty() && !allow_empty) return std::optional<BlockRef>();
   next_cache.clear();  // ready transactions leave the pool below
   const std::uint32_t number = best.number + 1;
-  const Bytes parent_header = EV_TRY(store->header(best.hash)).value_or(Bytes{});
-  const Header parent = EV_TRY_CTX("parent header", Header::decode(parent_header));
   Overlay st(reader_at(best.number));
   runtime->initialize_block(st, number, best.hash);
   std::vector<Bytes> extrinsics;
@@ -378,13 +376,19 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   Header h;
   h.parent_hash = best.hash;
   h.number = number;
-  h.state_root = state_root(parent.state_root, rec.changes);
+  announce_grandpa_change(h);
+  const StorageChanges undo = apply_to_trie(state_trie, rec.changes);
+  h.state_root = state_trie.root();
   h.extrinsics_root = extrinsics_root(extrinsics);
   rec.header = h.encode();
   rec.hash = chain::blake2_256(rec.header);
   rec.extrinsics = std::move(extrinsics);
-  EV_TRY_CTX("committing block " + std::to_string(number), store->commit_block(rec));
+  if (auto c = store->commit_block(rec); !c.ok()) {
+    (void)apply_to_trie(state_trie, undo);
+    return std::move(c).error().context("committing block " + std::to_string(number));
+  }
   best = BlockRef{number, rec.hash};
+  EV_TRY_CTX("finalising block " + std::to_string(number), finalize_with_grandpa(rec.hash, number));
 
   for (const auto& x : included) {
     notify_tx(x, nlohmann::json{{"inBlock", to_hex(rec.hash)}});

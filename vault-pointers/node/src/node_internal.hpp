@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ev/chain/trie.hpp"
 #include "ev/devnode/node.hpp"
 
 namespace ev::devnode {
@@ -33,6 +34,21 @@ struct Node::Impl {
   bool stopping = false;
   std::thread producer;
   BlockRef best;
+  // The state of block `best` as a trie (LayoutV1): its root is the header's state root.
+  chain::trie::Trie state_trie{chain::trie::Layout::V1};
+  // GRANDPA voters and the justification subscribers (node_grandpa.cpp).
+  std::vector<chain::KeyPair> grandpa_keys;
+  chain::grandpa::AuthoritySet grandpa_set;
+  std::vector<SubscriptionSink> justification_subs;
+  struct GrandpaChange {
+    std::vector<chain::KeyPair> keys;
+    chain::grandpa::AuthoritySet set;  // set_id already incremented
+    std::uint32_t delay = 0;
+    std::optional<std::uint32_t> effective;  // set once announced in a header
+  };
+  std::optional<GrandpaChange> grandpa_change;
+  // Adds the pending change's digest to the header being built (under mu).
+  void announce_grandpa_change(Header& h);
 
   // Pool: ready in submission order (per sender in nonce order), future keyed by (who, nonce).
   std::deque<CheckedExtrinsic> ready;
@@ -66,7 +82,20 @@ struct Node::Impl {
   void produce_loop(Node& node);
   // Sends the new block to head and storage subscribers (under mu).
   void announce_block(const Header& h, const BlockRecord& rec);
+  // Signs, stores and announces the justification finalising block (hash, number) (under mu).
+  [[nodiscard]] Result<void> finalize_with_grandpa(const ByteArray<32>& hash, std::uint32_t number);
 };
+
+// Applies a block's changes to the state trie; returns the changes that undo them.
+StorageChanges apply_to_trie(chain::trie::Trie& trie, const StorageChanges& changes);
+// Fills `trie` with the state of block `best` and checks its root against best's header.
+[[nodiscard]] Result<void> load_state_trie(const ChainStore& store, const BlockRef& best,
+                                           chain::trie::Trie& trie);
+
+// Loads the configured GRANDPA keys into impl (node_grandpa.cpp).
+[[nodiscard]] Result<void> load_grandpa_keys(Node::Impl& impl);
+// Registers grandpa_proveFinality and grandpa_(un)subscribeJustifications.
+[[nodiscard]] Result<void> register_grandpa_rpc(Node& node, Node::Impl& impl, RpcServer& server);
 
 // Registers the node's JSON-RPC methods on `server` (node_rpc.cpp).
 [[nodiscard]] Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server);

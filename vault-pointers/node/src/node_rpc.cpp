@@ -107,6 +107,7 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
   Node* n = &node;
   Node::Impl* im = &impl;
 
+  EV_TRY(register_grandpa_rpc(node, impl, server));
   EV_TRY(server.register_method("rpc_methods", [srv](const json&) -> RpcResult {
     auto names = srv->method_names();
     names.push_back("rpc_methods");
@@ -168,8 +169,18 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
     if (!*b) return json();
     json xts = json::array();
     for (const auto& x : (*b)->extrinsics) xts.push_back(to_hex(x));
+    // Justifications as Substrate serialises them: [[engine id bytes], [justification bytes]].
+    auto just = n->justification(at);
+    if (!just) return RpcError::from(just.error());
+    json justifications = nullptr;
+    if (*just) {
+      justifications = json::array(
+          {json::array({json(std::vector<std::uint8_t>(chain::grandpa::kEngineId.begin(),
+                                                       chain::grandpa::kEngineId.end())),
+                        json(**just)})});
+    }
     return json{{"block", {{"header", header_json(*n, at)}, {"extrinsics", xts}}},
-                {"justifications", nullptr}};
+                {"justifications", std::move(justifications)}};
   }));
   for (const char* name : {"chain_getFinalizedHead", "chain_getFinalisedHead"}) {
     EV_TRY(server.register_method(
@@ -183,6 +194,27 @@ Result<void> register_rpc(Node& node, Node::Impl& impl, RpcServer& server) {
     auto v = n->store().get(*key, at);
     if (!v) return RpcError::from(v.error());
     return *v ? json(to_hex(**v)) : json();
+  }));
+  // {at: block hash, proof: [hex node]} as Substrate answers; the proof is of the state after
+  // `at` (default: best) and verifies against that block's state root.
+  EV_TRY(server.register_method("state_getReadProof", [n](const json& p) -> RpcResult {
+    const json ks = param(p, 0, "keys");
+    if (!ks.is_array()) return invalid("keys: expected an array");
+    if (ks.size() > 1000) return invalid("keys: at most 1000");
+    std::vector<Bytes> keys;
+    for (const auto& k : ks) {
+      auto key = hex_param(k, "key");
+      if (!key) return invalid(key.error().to_string());
+      keys.push_back(std::move(key).value());
+    }
+    EV_RPC_TRY_AT(at, at_param(*n, param(p, 1, "at")));
+    auto hash = n->store().hash_of(at);
+    if (!hash) return RpcError::from(hash.error());
+    auto proof = n->read_proof(keys, at);
+    if (!proof) return RpcError::from(proof.error());
+    json nodes = json::array();
+    for (const auto& entry : *proof) nodes.push_back(to_hex(entry));
+    return json{{"at", to_hex(hash->value_or(ByteArray<32>{}))}, {"proof", std::move(nodes)}};
   }));
   EV_TRY(server.register_method("state_getKeysPaged", [n](const json& p) -> RpcResult {
     auto prefix = param(p, 0, "prefix").is_null() ? Result<Bytes>(Bytes{})

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ev/chain/grandpa.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/common/bytes.hpp"
 #include "ev/common/result.hpp"
@@ -56,6 +57,9 @@ struct NodeConfig {
   std::size_t max_pool = 4096;             // ready + future transactions
   std::size_t max_future_per_sender = 64;  // future transactions held per account
   std::size_t max_block_extrinsics = 1024;
+  // GRANDPA voters (ed25519 SURIs, weight 1 each, set id 0): every block is finalised with a
+  // justification they all sign (docs/devnode.md, "Finality").
+  std::vector<std::string> grandpa_authorities = {"//Alice"};
   std::string node_name = "epochvault-devnode";
   std::string node_version = "0.1.0";
 };
@@ -96,6 +100,22 @@ class Node {
   [[nodiscard]] std::uint32_t next_index(const ByteArray<32>& who) const;
   // Ready / future transaction counts.
   [[nodiscard]] std::pair<std::size_t, std::size_t> pool_size() const;
+  // A read proof (as state_getReadProof: the trie nodes a reader of `keys` visits) of the state
+  // after block `at`; the best block's comes from the live trie, older ones are rebuilt from the
+  // store. Errors: store.
+  [[nodiscard]] Result<std::vector<Bytes>> read_proof(const std::vector<Bytes>& keys,
+                                                      std::uint32_t at) const;
+  // The GRANDPA justification (SCALE GrandpaJustification) finalising block `number`;
+  // nullopt for genesis or an unknown block. Errors: store.
+  [[nodiscard]] Result<std::optional<Bytes>> justification(std::uint32_t number) const;
+  // The authority set that signs the justifications now.
+  [[nodiscard]] chain::grandpa::AuthoritySet grandpa_set() const;
+  // Schedules a GRANDPA authority-set change as Substrate announces it: the next block carries
+  // a Consensus(FRNK, ScheduledChange{next, delay}) digest; block (that block + delay) is still
+  // finalised by the current set, later blocks by the new one with set id + 1. Kept in memory
+  // only (a restart returns to the configured set). Errors: bad SURIs, a change already pending.
+  [[nodiscard]] Result<void> schedule_grandpa_change(const std::vector<std::string>& suris,
+                                                     std::uint32_t delay);
   // Blocks until best().number >= number or timeout_ms passed; true when reached.
   bool wait_for_block(std::uint32_t number, std::uint32_t timeout_ms) const;
 
@@ -109,12 +129,15 @@ class Node {
   ByteArray<32> genesis_{};
 };
 
-// SCALE header: parent ++ Compact(number) ++ state_root ++ extrinsics_root ++ digest (empty).
+// SCALE header: parent ++ Compact(number) ++ state_root ++ extrinsics_root ++ digest (empty
+// except for GRANDPA authority-set changes).
 struct Header {
   ByteArray<32> parent_hash{};
   std::uint32_t number = 0;
   ByteArray<32> state_root{};
   ByteArray<32> extrinsics_root{};
+  std::vector<chain::grandpa::DigestItem> digest;
+  [[nodiscard]] chain::grandpa::Header generic() const;
   [[nodiscard]] Bytes encode() const;
   // Errors: malformed header bytes.
   [[nodiscard]] static Result<Header> decode(ByteSpan bytes);
@@ -122,10 +145,9 @@ struct Header {
   [[nodiscard]] nlohmann::json to_json() const;
 };
 
-// state_root = blake2_256(parent_state_root ++ SCALE(Vec<(key, Option<value>)>) of the block's
-// sorted changes); extrinsics_root = blake2_256(SCALE(Vec<extrinsic>)).
-[[nodiscard]] ByteArray<32> state_root(const ByteArray<32>& parent_root,
-                                       const StorageChanges& changes);
+// state_root is the trie root (ev/chain/trie.hpp, LayoutV1, as the runtime's state_version = 1
+// declares) of the whole state after the block; extrinsics_root =
+// blake2_256(SCALE(Vec<extrinsic>)).
 [[nodiscard]] ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics);
 
 }  // namespace ev::devnode
