@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli_run.hpp"
@@ -79,4 +80,15 @@ TEST_CASE("cli: key generate makes a phrase that inspects to the same key", "[cl
   auto k = nlohmann::json::parse(again.out);
   CHECK(k["publicKey"] == j["publicKey"]);
   CHECK(k["ss58Address"] == j["ss58Address"]);
+}
+
+TEST_CASE("cli: mirror verify on a missing file refuses, says to sync, and creates nothing",
+          "[cli]") {
+  ev::test::TempDir dir;
+  const auto db = dir.path() / "missing.db";
+  // The refusal comes before any connection: no node is needed (the URL is never dialled).
+  const auto r = run_cli({"mirror", "verify", "--db", db.string(), "--url", "ws://127.0.0.1:1"});
+  require_one_line_error(r, "mirror sync");
+  CHECK(r.err.find("no mirror at " + db.string()) != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(db));
 }

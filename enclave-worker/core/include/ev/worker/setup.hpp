@@ -1,8 +1,6 @@
 // Start-up shared by both worker executables: folders, enclave, chain, store, registration.
 #pragma once
 
-#include <signal.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,10 +25,6 @@ struct Worker {
 // wait_seconds), opens the store and registers the worker on chain (retrying while the
 // measurement is not yet approved, for wait_seconds). Logs each step to stderr.
 [[nodiscard]] Result<Worker> setup_worker(vault::Role role, const CommonOptions& options);
-
-// Blocks SIGINT and SIGTERM in this thread (and the threads it starts) and returns them, for a
-// later sigwait: the workers stop cleanly on either.
-[[nodiscard]] sigset_t block_stop_signals();
 
 // main() of a worker executable: runs `run` on the arguments; an error becomes one line
 // "<name>: <error>" on stderr and exit code 1.

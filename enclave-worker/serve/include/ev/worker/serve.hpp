@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "ev/common/clock.hpp"
 #include "ev/s3/object_store.hpp"
 #include "ev/worker/identity.hpp"
 #include "ev/worker/vault_chain.hpp"
@@ -23,6 +24,7 @@ struct ServeOptions {
   std::size_t threads = 8;
   std::size_t max_body = std::size_t{2} * 1024 * 1024;
   std::size_t max_outstanding = 100000;  // challenges + tokens held in memory
+  Clock* clock = nullptr;                // token and challenge expiry; nullptr: system clock
 };
 
 class ServeWorker {
