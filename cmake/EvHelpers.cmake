@@ -20,11 +20,15 @@ if(EV_FUZZ)
   target_compile_options(ev_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
-# ev_module(<name> [DEPS_PUBLIC ...] [DEPS_PRIVATE ...])
-# A static library from src/*.cpp with include/ as its public include directory.
+# ev_module(<name> [DEPS_PUBLIC ...] [DEPS_PRIVATE ...] [EXCLUDE src/file.cpp ...])
+# A static library from src/*.cpp (less EXCLUDE, which another target builds) with include/ as its
+# public include directory.
 function(ev_module name)
-  cmake_parse_arguments(M "" "" "DEPS_PUBLIC;DEPS_PRIVATE" ${ARGN})
+  cmake_parse_arguments(M "" "" "DEPS_PUBLIC;DEPS_PRIVATE;EXCLUDE" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
+  foreach(x ${M_EXCLUDE})
+    list(REMOVE_ITEM srcs "${CMAKE_CURRENT_SOURCE_DIR}/${x}")
+  endforeach()
   add_library(${name} STATIC ${srcs})
   target_include_directories(${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include")
   target_link_libraries(${name} PUBLIC ${M_DEPS_PUBLIC} PRIVATE ev_options ${M_DEPS_PRIVATE})

@@ -39,13 +39,17 @@ def fail(msg):
 
 
 def find_binary(build, name):
+    """The executable `name` in the build tree (the newest, should an older layout have left a
+    stale copy elsewhere)."""
+    found = []
     for dirpath, _, files in os.walk(build):
-        if name in files:
+        if name in files and "CMakeFiles" not in dirpath:
             path = os.path.join(dirpath, name)
-            if os.access(path, os.X_OK) and not dirpath.endswith("CMakeFiles"):
-                return path
-    fail(f"{name} not found under {build}: build it first")
-    return None
+            if os.access(path, os.X_OK):
+                found.append(path)
+    if not found:
+        fail(f"{name} not found under {build}: build it first")
+    return max(found, key=os.path.getmtime)
 
 
 def top_dirs():

@@ -10,9 +10,12 @@
 #include "ev/chain/hash.hpp"
 #include "ev/chain/metadata_builder.hpp"
 #include "ev/chain/scale.hpp"
+#include "require_error.hpp"
 
 namespace ev::chain {
 namespace {
+
+using ev::test::require_error;
 
 TypeField field(std::uint32_t type, std::optional<std::string> name = std::nullopt) {
   return TypeField{std::move(name), type, std::nullopt};
@@ -121,14 +124,6 @@ Bytes body_of(ByteSpan xt) {
   const auto n = d.compact().value();
   REQUIRE(n == d.remaining());
   return Bytes(xt.begin() + static_cast<std::ptrdiff_t>(xt.size() - d.remaining()), xt.end());
-}
-
-template <class E>
-void require_error(const Result<DecodedExtrinsic>& r, E code, std::string_view needle) {
-  REQUIRE_FALSE(r.ok());
-  INFO(r.error().to_string());
-  CHECK(is(r.error(), code));
-  CHECK(r.error().message.find(needle) != std::string::npos);
 }
 
 std::vector<std::string> identifiers(const ExtrinsicFormat& f) {

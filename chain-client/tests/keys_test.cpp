@@ -5,9 +5,12 @@
 
 #include "ev/chain/hash.hpp"
 #include "ev/chain/keys.hpp"
+#include "require_error.hpp"
 
 namespace ev::chain {
 namespace {
+
+using ev::test::require_error;
 
 Bytes hex(std::string_view s) { return from_hex(s).value(); }
 
@@ -18,14 +21,6 @@ Bytes seed_of(std::uint8_t fill) { return Bytes(kSeedSize, fill); }
 
 KeyPair key(Scheme scheme, std::uint8_t fill = 7) {
   return KeyPair::from_seed(scheme, seed_of(fill)).value();
-}
-
-template <class T>
-void require_error(const Result<T>& r, KeyErrc errc, std::string_view fragment) {
-  REQUIRE_FALSE(r.ok());
-  INFO(r.error().to_string());
-  REQUIRE(is(r.error(), errc));
-  REQUIRE_THAT(r.error().message, Catch::Contains(std::string(fragment)));
 }
 
 // a - b for 32-byte big-endian numbers, a >= b.

@@ -9,8 +9,11 @@
 
 #include "ev/chain/hash.hpp"
 #include "ev/chain/ss58.hpp"
+#include "require_error.hpp"
 
 namespace {
+
+using ev::test::require_error;
 
 using ev::Bytes;
 using ev::ByteSpan;
@@ -38,14 +41,6 @@ std::string raw_address(Bytes body, std::size_t checksum_len) {
   auto sum = ev::chain::blake2_512(pre);
   body.insert(body.end(), sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(checksum_len));
   return base58_encode(body);
-}
-
-template <class T>
-void require_error(const ev::Result<T>& r, Ss58Errc code) {
-  REQUIRE_FALSE(r.ok());
-  INFO(r.error().to_string());
-  CHECK(ev::is(r.error(), code));
-  CHECK(r.error().domain == "ss58");
 }
 
 // A deterministic generator (mt19937_64 output is specified by the standard; distributions are

@@ -10,8 +10,11 @@
 
 #include "ev/chain/hash.hpp"
 #include "ev/chain/storage_key.hpp"
+#include "require_error.hpp"
 
 namespace {
+
+using ev::test::require_error;
 
 using ev::Bytes;
 using ev::ByteSpan;
@@ -33,14 +36,6 @@ Bytes cat(std::initializer_list<ByteSpan> parts) {
 Bytes u32_le(std::uint32_t v) {
   return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
           static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
-}
-
-template <class T>
-void require_error(const ev::Result<T>& r, StorageKeyErrc code) {
-  REQUIRE_FALSE(r.ok());
-  INFO(r.error().to_string());
-  CHECK(ev::is(r.error(), code));
-  CHECK(r.error().domain == "storage_key");
 }
 
 // A double map (Blake2_128Concat account, Twox64Concat u32) entry used by several tests.

@@ -7,17 +7,12 @@
 #include "ev/chain/hash.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/chain/scale.hpp"
+#include "require_error.hpp"
 
 namespace ev::chain {
 namespace {
 
-template <class T>
-void require_error(const Result<T>& r, KeyErrc errc, std::string_view fragment) {
-  REQUIRE_FALSE(r.ok());
-  INFO(r.error().to_string());
-  REQUIRE(is(r.error(), errc));
-  REQUIRE_THAT(r.error().message, Catch::Contains(std::string(fragment)));
-}
+using ev::test::require_error;
 
 Bytes suri_public(Scheme s, std::string_view suri,
                   std::optional<std::string_view> password = std::nullopt) {

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "ev/common/parse.hpp"
+#include "ev/common/signals.hpp"
 #include "ev/common/service_notify.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/rotate.hpp"
@@ -14,7 +16,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: epochvault-rotate [--config FILE] [--node URL] [--store URL] [--store-prefix P/]\n"
-    "                         [--data-dir DIR] [--seed-dir DIR] [--platform-secret FILE]\n"
+    "                         [--data-dir DIR] [--seed-dir DIR] [--platform simulated]\n"
+    "                         [--platform-secret FILE]\n"
     "                         [--seal-policy signer:N|measurement] [--period SECONDS]\n"
     "                         [--revocation-deadline SECONDS] [--scheduled-deadline SECONDS]\n"
     "                         [--poll-ms MS] [--batch N] [--concurrency N] [--health HOST:PORT]\n"
@@ -56,14 +59,13 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
   ro.batch = EV_TRY(o.number("batch", 64, 1, 1000));
   ro.concurrency = EV_TRY(o.number("concurrency", 4, 1, 256));
   if (auto h = o.get("health")) {
-    const auto colon = h->rfind(':');
-    const std::string port = colon == std::string::npos ? "" : h->substr(colon + 1);
-    Options p = EV_TRY(Options::parse({"--health", port}, {"health"}));
-    ro.health_host = h->substr(0, colon == std::string::npos ? 0 : colon);
-    ro.health_port = static_cast<std::uint16_t>(EV_TRY(p.number("health", 0, 1, 65535)));
+    const auto hp = ev::parse_host_port(*h, 1);
+    if (!hp) return ev::make_error(WorkerErrc::Config, "--health " + hp.error().message);
+    ro.health_host = hp->host;
+    ro.health_port = hp->port;
   }
 
-  sigset_t sigs = block_stop_signals();
+  sigset_t sigs = EV_TRY(ev::block_stop_signals());
 
   Worker w = EV_TRY(setup_worker(ev::vault::Role::Rotate, common));
   auto rotate = EV_TRY(
@@ -77,6 +79,7 @@ ev::Result<int> run(const std::vector<std::string>& args_in) {
         rep.objects_deleted, rep.destroyed, rep.errors);
     return rep.errors == 0 ? 0 : 1;
   }
+  (void)EV_TRY(rotate->start_health());
   std::atomic<bool> stop{false};
   ev::service::Notifier notify;
   std::thread waiter([&] {

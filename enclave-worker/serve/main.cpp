@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "ev/common/parse.hpp"
+#include "ev/common/signals.hpp"
 #include "ev/common/service_notify.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/serve.hpp"
@@ -12,7 +14,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: epochvault-serve [--config FILE] [--node URL] [--store URL] [--store-prefix P/]\n"
-    "                        [--data-dir DIR] [--seed-dir DIR] [--platform-secret FILE]\n"
+    "                        [--data-dir DIR] [--seed-dir DIR] [--platform simulated]\n"
+    "                        [--platform-secret FILE]\n"
     "                        [--seal-policy signer:N|measurement] [--listen HOST:PORT]\n"
     "                        [--token-ttl SECONDS] [--threads N] [--wait-seconds N]\n"
     "Serves the credential API (docs/api.md); default --listen 127.0.0.1:8765.\n";
@@ -30,19 +33,14 @@ ev::Result<int> run(const std::vector<std::string>& args) {
   ServeOptions so;
   so.store_prefix = common.store_prefix;
   const std::string listen = o.get_or("listen", "127.0.0.1:8765");
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return ev::make_error(WorkerErrc::Config, "--listen '" + listen + "': expected HOST:PORT");
-  }
-  so.host = listen.substr(0, colon);
-  {
-    Options port_only = EV_TRY(Options::parse({"--listen", listen.substr(colon + 1)}, {"listen"}));
-    so.port = static_cast<std::uint16_t>(EV_TRY(port_only.number("listen", 8765, 0, 65535)));
-  }
+  const auto hp = ev::parse_host_port(listen);
+  if (!hp) return ev::make_error(WorkerErrc::Config, "--listen " + hp.error().message);
+  so.host = hp->host;
+  so.port = hp->port;
   so.token_ttl = std::chrono::seconds(EV_TRY(o.number("token-ttl", 900, 1, 86400)));
   so.threads = EV_TRY(o.number("threads", 8, 1, 256));
 
-  sigset_t sigs = block_stop_signals();
+  sigset_t sigs = EV_TRY(ev::block_stop_signals());
 
   Worker w = EV_TRY(setup_worker(ev::vault::Role::Serve, common));
   auto serve =

@@ -2,7 +2,6 @@
 #include "ev/enclave/simulated_platform.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 
 #include "crypto_internal.hpp"
 #include "ev/common/digest.hpp"
+#include "ev/common/errors.hpp"
 #include "ev/enclave/errors.hpp"
 #include "ev/enclave/sealed_blob.hpp"
 
@@ -131,29 +131,12 @@ std::string hex_of(ByteSpan b) { return to_hex(b, false); }
 }  // namespace
 
 Result<Measurement> measure_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path, "cannot open measured file");
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  bool good = md != nullptr && EVP_DigestInit_ex(md, EVP_sha384(), nullptr) == 1;
-  std::array<std::uint8_t, 65536> buf{};
-  while (good) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      EVP_MD_CTX_free(md);
-      return io_error(path, "cannot read measured file");
-    }
-    if (n == 0) break;
-    good = EVP_DigestUpdate(md, buf.data(), static_cast<std::size_t>(n)) == 1;
+  auto h = sha384_file(path);
+  if (!h) {
+    return make_error(is(h.error(), CommonErrc::Io) ? Errc::Io : Errc::Crypto,
+                      "measuring " + h.error().message);
   }
-  ::close(fd);
-  Measurement m{};
-  unsigned int len = 0;
-  good = good && EVP_DigestFinal_ex(md, m.data(), &len) == 1 && len == m.size();
-  EVP_MD_CTX_free(md);
-  if (!good) return detail::openssl_error("SHA-384 of " + path.string());
-  return m;
+  return *h;
 }
 
 Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::create(

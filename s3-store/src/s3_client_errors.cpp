@@ -1,4 +1,4 @@
-// The pure pieces of the S3 client: error mapping, Retry-After, back-off, base64, and the
+// The pure pieces of the S3 client: error mapping, Retry-After, back-off, and the
 // real clock, sleeper and random source.
 #include <openssl/evp.h>
 
@@ -14,11 +14,6 @@
 
 namespace ev::s3 {
 namespace {
-
-class SystemClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() override { return std::chrono::system_clock::now(); }
-};
 
 class ThreadSleeper final : public Sleeper {
  public:
@@ -76,10 +71,7 @@ std::string printable(std::string_view v) {
 
 }  // namespace
 
-Clock& system_clock() {
-  static SystemClock c;
-  return c;
-}
+Clock& system_clock() { return ev::system_clock(); }
 
 Sleeper& thread_sleeper() {
   static ThreadSleeper s;
@@ -134,15 +126,6 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, Ra
   for (int i = 1; i < retry && ceiling < cap; ++i) ceiling *= 2;
   ceiling = std::min(ceiling, cap);
   return std::chrono::milliseconds(static_cast<std::int64_t>(random.uniform(ceiling)));
-}
-
-std::string base64(ByteSpan data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                                static_cast<int>(data.size()));
-  EV_ASSERT(n >= 0 && static_cast<std::size_t>(n) + 1 == out.size(), "EVP_EncodeBlock failed");
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 }  // namespace ev::s3

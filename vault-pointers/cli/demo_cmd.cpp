@@ -47,6 +47,7 @@
 #include "ev/chain/challenge.hpp"
 #include "ev/chain/client.hpp"
 #include "ev/chain/keys.hpp"
+#include "ev/common/base64.hpp"
 #include "ev/vault/calls.hpp"
 #include "ev/vault/events.hpp"
 #include "ev/vault/storage.hpp"
@@ -65,25 +66,6 @@ constexpr std::chrono::seconds kStackStopLimit{30};
 constexpr std::size_t kCredentialBytes = 48;
 
 // ---- small helpers ---------------------------------------------------------------------------
-
-std::string base64(ByteSpan bytes) {
-  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-Result<Bytes> unbase64(const std::string& text) {
-  Bytes out(text.size());  // decoded data is never longer than its text
-  std::size_t n = 0;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &n, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return make_error(Errc::Failed, "the answer's data is not base64");
-  }
-  out.resize(n);
-  return out;
-}
 
 Bytes random_credential() {
   Bytes out(kCredentialBytes);
@@ -275,7 +257,7 @@ Result<ReadBack> read_credential(Api& api, const vault::AccountId& wallet,
     return make_error(Errc::Failed, "GET " + service + ": answer without data or epoch");
   }
   ReadBack out;
-  out.data = EV_TRY(unbase64(r.body["data"].get<std::string>()));
+  out.data = EV_TRY_CTX("the answer's data", unbase64(r.body["data"].get<std::string>()));
   out.epoch = static_cast<vault::Epoch>(*epoch);
   out.reencrypted = r.body.value("reencrypted", false);
   return out;

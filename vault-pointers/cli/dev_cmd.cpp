@@ -5,7 +5,6 @@
 // DIR/endpoints.json and printed. Stops everything cleanly on Ctrl-C or SIGTERM.
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +25,9 @@
 
 #include "cli.hpp"
 #include "ev/chain/client.hpp"
+#include "ev/common/digest.hpp"
+#include "ev/common/parse.hpp"
+#include "ev/common/signals.hpp"
 #include "ev/devnode/node.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/vault/calls.hpp"
@@ -100,23 +102,8 @@ Result<fs::path> find_worker(const std::string& name, const char* env) {
 
 // SHA-384 of a file: the simulated platform's measurement of that executable.
 Result<Bytes> measure(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return make_error(Errc::Failed, "cannot read " + file.string());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha384(), nullptr) != 1) {
-    EVP_MD_CTX_free(ctx);
-    return make_error(Errc::Failed, "SHA-384 unavailable");
-  }
-  std::vector<char> buf(std::size_t{1} << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  Bytes out(48);
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, out.data(), &n);
-  EVP_MD_CTX_free(ctx);
-  return out;
+  const auto h = EV_TRY(sha384_file(file));
+  return Bytes(h.begin(), h.end());
 }
 
 // Root approves `measurement` for `role` through Sudo.sudo, signed by the dev sudo key.
@@ -217,10 +204,10 @@ Result<void> write_endpoints(const fs::path& file, const nlohmann::json& j) {
 }
 
 Result<void> dev_cmd(const std::vector<std::string>& argv) {
-  auto args = EV_TRY(parse_args(
-      argv,
-      {"data-dir", "rpc-port", "block-time", "serve-port", "rotation-period", "poll-ms", "store"},
-      {}));
+  auto args = EV_TRY(parse_args(argv,
+                                {"data-dir", "rpc-port", "block-time", "serve-port",
+                                 "rotate-health-port", "rotation-period", "poll-ms", "store"},
+                                {}));
   if (!args.positional.empty()) return make_error(Errc::Usage, "dev takes no arguments");
   const fs::path dir = fs::absolute(args.get_or("data-dir", "epochvault-dev"));
   std::error_code ec;
@@ -232,24 +219,13 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
                         std::uint64_t max) -> Result<std::uint64_t> {
     const auto v = args.get(name);
     if (!v) return fallback;
-    try {
-      std::size_t used = 0;
-      const unsigned long long n = std::stoull(*v, &used);
-      if (used == v->size() && n <= max) return static_cast<std::uint64_t>(n);
-    } catch (const std::exception&) {
-    }
+    if (const auto n = parse_decimal(*v, 0, max)) return *n;
     return make_error(Errc::Usage,
                       "--" + name + " '" + *v + "': expected 0.." + std::to_string(max));
   };
 
   // Stop signals are blocked in every thread; the main thread waits for them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  if (pthread_sigmask(SIG_BLOCK, &sigs, nullptr) != 0) {
-    return make_error(Errc::Failed, "pthread_sigmask failed");
-  }
+  sigset_t sigs = EV_TRY(block_stop_signals());
 
   const fs::path serve_bin = EV_TRY(find_worker("epochvault-serve", "EPOCHVAULT_SERVE_BIN"));
   const fs::path rotate_bin = EV_TRY(find_worker("epochvault-rotate", "EPOCHVAULT_ROTATE_BIN"));
@@ -282,7 +258,9 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
 
   std::uint16_t serve_port = static_cast<std::uint16_t>(EV_TRY(number("serve-port", 8765, 65535)));
   if (serve_port == 0) serve_port = EV_TRY(free_port());
-  const std::uint16_t health_port = EV_TRY(free_port());
+  std::uint16_t health_port =
+      static_cast<std::uint16_t>(EV_TRY(number("rotate-health-port", 0, 65535)));
+  if (health_port == 0) health_port = EV_TRY(free_port());
   const std::string period = std::to_string(
       EV_TRY(number("rotation-period", std::uint64_t{7} * 24 * 3600, 366ULL * 24 * 3600)));
   const std::string poll = std::to_string(EV_TRY(number("poll-ms", 500, 3600000)));
@@ -417,9 +395,10 @@ void register_dev_commands(std::vector<Command>& out) {
   out.push_back(
       {"dev", "", "run the embedded stack (dev node, directory store, mirror, both workers)",
        "epochvault dev [--data-dir DIR] [--rpc-port N] [--serve-port N] [--block-time MS]\n"
-       "               [--rotation-period SECONDS] [--poll-ms MS]\n"
-       "  DIR defaults to ./epochvault-dev; N defaults to 9944 and 8765 (0 = any free\n"
-       "  port); rotation weekly by default; writes DIR/endpoints.json and stops\n"
+       "               [--rotate-health-port N] [--rotation-period SECONDS] [--poll-ms MS]\n"
+       "  DIR defaults to ./epochvault-dev; N defaults to 9944, 8765 and 0 (0 = any free\n"
+       "  port; the rotate health port is any free one by default); rotation weekly by default; "
+       "writes DIR/endpoints.json and stops\n"
        "  everything on Ctrl-C or SIGTERM; --store replaces the directory store (e.g. s3://…)",
        dev_cmd});
 }

@@ -1,6 +1,7 @@
 // `epochvault mirror ...`: the local SQLite index of the VaultPointers pallet (docs/mirror.md)
 // for operators and auditors: follow the chain, rebuild from genesis, compare with chain state.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "cli.hpp"
@@ -25,6 +26,11 @@ Result<Opened> open_all(const std::vector<std::string>& argv, const char* what) 
   }
   auto db = args.get("db");
   if (!db) return make_error(Errc::Usage, "--db PATH is required (the mirror's SQLite file)");
+  // Only sync and rebuild create a mirror; verify never makes an empty one to complain about.
+  if (std::string_view(what) == "verify" && !std::filesystem::exists(*db)) {
+    return make_error(Errc::Usage, "no mirror at " + *db + ": run `epochvault mirror sync --db " +
+                                       *db + "` first (verify never creates one)");
+  }
   Opened o;
   const std::string url = args.get_or("url", kDefaultUrl);
   o.client = EV_TRY_CTX(url, chain::ChainClient::connect(url));

@@ -13,6 +13,7 @@
 
 #include "ev/chain/keys.hpp"
 #include "ev/common/service_notify.hpp"
+#include "ev/common/signals.hpp"
 #include "ev/devnode/node.hpp"
 
 namespace {
@@ -94,14 +95,12 @@ int main(int argc, char** argv) {
   // --tmp (and no --base-path): an in-memory chain, gone at exit.
 
   // Block the stop signals in every thread; this thread waits for them with sigwait().
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  if (pthread_sigmask(SIG_BLOCK, &sigs, nullptr) != 0) {
-    std::fprintf(stderr, "pthread_sigmask failed\n");
+  auto blocked = ev::block_stop_signals();
+  if (!blocked) {
+    std::fprintf(stderr, "%s\n", blocked.error().to_string().c_str());
     return 1;
   }
+  sigset_t sigs = *blocked;
 
   auto node = ev::devnode::Node::open(cfg);
   if (!node) {

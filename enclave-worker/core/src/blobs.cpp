@@ -4,6 +4,7 @@
 
 #include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
+#include "ev/enclave/errors.hpp"
 #include "ev/s3/errors.hpp"
 #include "ev/s3/object_key.hpp"
 #include "ev/worker/errors.hpp"
@@ -76,6 +77,15 @@ Result<enclave::Dek> load_dek(VaultChain& chain, const enclave::Key256& shieldin
                                                 " epoch " + std::to_string(epoch));
   }
   auto dek = enclave::unwrap_dek(shielding, *wrapped, wallet, epoch);
+  if (!dek && is(dek.error(), enclave::Errc::AuthFailed)) {
+    // A well-formed wrapped DEK whose tag fails under this worker's shielding key: it was
+    // wrapped under another master seed (a worker set up with its own seed folder).
+    return make_error(WorkerErrc::Integrity,
+                      "this worker's seed does not match the wallet's DEKs: the DEK of wallet " +
+                          wallet_hex(wallet) + " epoch " + std::to_string(epoch) +
+                          " was wrapped under another master seed (check --seed-dir: both "
+                          "workers of a deployment share one sealed seed)");
+  }
   if (!dek) {
     return make_error(WorkerErrc::Integrity, "the DEK of wallet " + wallet_hex(wallet) + " epoch " +
                                                  std::to_string(epoch) +

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "ev/enclave/simulated_platform.hpp"
 #include "ev/worker/errors.hpp"
 
 namespace ev::worker {
@@ -10,11 +11,20 @@ std::string_view signing_key_path(vault::Role role) {
   return role == vault::Role::Serve ? "worker/serve/v1" : "worker/rotate/v1";
 }
 
+Result<std::unique_ptr<enclave::Platform>> make_platform(const EnclaveOptions& options) {
+  if (options.platform == "simulated") {
+    enclave::SimulatedPlatformOptions po;
+    po.secret_path = options.platform_secret;
+    po.measured_file = options.measured_file;
+    auto p = EV_TRY_CTX("platform", enclave::SimulatedPlatform::create(po));
+    return std::unique_ptr<enclave::Platform>(std::move(p));
+  }
+  return make_error(WorkerErrc::Config,
+                    "--platform '" + options.platform + "': unknown platform (known: simulated)");
+}
+
 Result<Enclave> open_enclave(const EnclaveOptions& options) {
-  enclave::SimulatedPlatformOptions po;
-  po.secret_path = options.platform_secret;
-  po.measured_file = options.measured_file;
-  auto platform = EV_TRY_CTX("platform", enclave::SimulatedPlatform::create(po));
+  auto platform = EV_TRY(make_platform(options));
   const enclave::MasterSeed seed =
       EV_TRY(enclave::load_or_create_master_seed(*platform, options.seed_dir, options.policy));
   const enclave::Key256 signing = EV_TRY(enclave::derive_key(seed, signing_key_path(options.role)));

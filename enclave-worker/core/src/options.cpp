@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ev/common/parse.hpp"
 #include "ev/worker/errors.hpp"
 
 namespace ev::worker {
@@ -75,17 +76,12 @@ Result<std::uint64_t> Options::number(const std::string& name, std::uint64_t fal
                                       std::uint64_t min, std::uint64_t max) const {
   auto v = get(name);
   if (!v) return fallback;
-  std::uint64_t n = 0;
-  bool okay = !v->empty() && v->size() <= 19;
-  for (char c : *v) {
-    if (c < '0' || c > '9') okay = false;
-  }
-  if (okay) n = std::stoull(*v);
-  if (!okay || n < min || n > max) {
+  const auto n = parse_decimal(*v, min, max);
+  if (!n) {
     return make_error(WorkerErrc::Config, "--" + name + " '" + *v + "': expected a number in " +
                                               std::to_string(min) + ".." + std::to_string(max));
   }
-  return n;
+  return *n;
 }
 
 Result<CommonOptions> common_options(const Options& o) {
@@ -97,6 +93,7 @@ Result<CommonOptions> common_options(const Options& o) {
   c.seed_dir = o.get_or("seed-dir", c.data_dir + "/enclave");
   c.platform_secret = o.get_or("platform-secret", c.seed_dir + "/platform.secret");
   c.seal_policy = o.get_or("seal-policy", "signer:1");
+  c.platform = o.get_or("platform", "simulated");
   c.wait_seconds = EV_TRY(o.number("wait-seconds", 60, 0, 3600));
   if (!c.store_prefix.empty() && c.store_prefix.back() != '/') {
     return make_error(WorkerErrc::Config, "--store-prefix must end with '/'");

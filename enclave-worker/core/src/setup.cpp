@@ -40,10 +40,12 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   eo.role = role;
   eo.seed_dir = o.seed_dir;
   eo.platform_secret = o.platform_secret;
+  eo.platform = o.platform;
   eo.policy = EV_TRY(parse_seal_policy(o.seal_policy));
   Enclave enclave = EV_TRY(open_enclave(eo));
-  std::fprintf(stderr, "%s: enclave measurement %s (simulated platform, not hardware-backed)\n",
-               name, to_hex(enclave.measurement.bytes()).c_str());
+  std::fprintf(stderr, "%s: enclave measurement %s (%s platform%s)\n", name,
+               to_hex(enclave.measurement.bytes()).c_str(), o.platform.c_str(),
+               o.platform == "simulated" ? ", not hardware-backed" : "");
   std::fprintf(stderr, "%s: worker account %s\n", name,
                to_hex(enclave.signer.account_id()).c_str());
 
@@ -79,15 +81,6 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   }
   std::fprintf(stderr, "%s: registered on chain as a %s worker\n", name, name);
   return Worker{std::move(enclave), std::move(chain), std::move(store).value()};
-}
-
-sigset_t block_stop_signals() {
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  return sigs;
 }
 
 std::string approve_command(vault::Role role, std::string_view measurement_hex) {

@@ -112,34 +112,71 @@ Result<std::optional<vault::VaultPointer>> VaultChain::pointer(const AccountId& 
                                       vault::decode_vault_pointer, "Pointers entry");
 }
 
-Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> VaultChain::pointers(
-    const AccountId& wallet) {
-  const Bytes prefix = vault::pointers_prefix(wallet);
-  std::vector<std::pair<BlobId, vault::VaultPointer>> out;
+// Every entry under `prefix`, listed a page of keys at a time and read in one query per page.
+template <class K, class V, class ParseKey, class Decode>
+static Result<std::vector<std::pair<K, V>>> entries(chain::ChainClient& client, const Bytes& prefix,
+                                                    ParseKey parse_key, Decode decode,
+                                                    std::string_view what) {
+  std::vector<std::pair<K, V>> out;
   std::optional<Bytes> start;
   constexpr std::uint32_t kPage = 1000;
   for (;;) {
-    auto keys = chain::rpc::state_get_keys_paged(client_->rpc(), prefix, kPage, start);
+    auto keys = chain::rpc::state_get_keys_paged(client.rpc(), prefix, kPage, start);
     if (!keys) return unavailable(keys.error(), "state_getKeysPaged");
     if (keys->empty()) break;
-    auto sets = chain::rpc::state_query_storage_at(client_->rpc(), *keys);
+    auto sets = chain::rpc::state_query_storage_at(client.rpc(), *keys);
     if (!sets) return unavailable(sets.error(), "state_queryStorageAt");
     for (const auto& set : *sets) {
       for (const auto& change : set.changes) {
         if (!change.value) continue;  // removed since the key listing
-        auto id = vault::parse_pointers_key(change.key);
-        auto p = vault::decode_vault_pointer(*change.value);
-        if (!id || !p) {
-          return make_error(WorkerErrc::Unavailable,
-                            "chain returned an undecodable Pointers entry " + to_hex(change.key));
+        auto k = parse_key(change.key);
+        auto v = decode(*change.value);
+        if (!k || !v) {
+          return make_error(WorkerErrc::Unavailable, "chain returned an undecodable " +
+                                                         std::string(what) + " entry " +
+                                                         to_hex(change.key));
         }
-        out.emplace_back(id->second, std::move(p).value());
+        out.emplace_back(std::move(k).value(), std::move(v).value());
       }
     }
     if (keys->size() < kPage) break;
     start = keys->back();
   }
   return out;
+}
+
+Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> VaultChain::pointers(
+    const AccountId& wallet) {
+  return entries<BlobId, vault::VaultPointer>(
+      *client_, vault::pointers_prefix(wallet),
+      [](ByteSpan k) -> Result<BlobId> { return EV_TRY(vault::parse_pointers_key(k)).second; },
+      vault::decode_vault_pointer, "Pointers");
+}
+
+Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets() {
+  return entries<AccountId, vault::EpochInfo>(*client_, vault::item_prefix("Epochs"),
+                                              vault::parse_epochs_key, vault::decode_epoch_info,
+                                              "Epochs");
+}
+
+Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> VaultChain::grants(
+    const AccountId& wallet) {
+  return entries<AccountId, vault::AgentGrant>(
+      *client_, vault::agents_prefix(wallet),
+      [](ByteSpan k) -> Result<AccountId> { return EV_TRY(vault::parse_agents_key(k)).second; },
+      vault::decode_agent_grant, "Agents");
+}
+
+Result<ChainPosition> VaultChain::position() {
+  ChainPosition p;
+  p.best = EV_TRY(best_number());
+  auto fin = chain::rpc::chain_get_finalized_head(client_->rpc());
+  if (!fin) return unavailable(fin.error(), "chain_getFinalizedHead");
+  auto h = chain::rpc::chain_get_header(client_->rpc(), *fin);
+  if (!h) return unavailable(h.error(), "chain_getHeader");
+  if (!*h) return make_error(WorkerErrc::Unavailable, "chain_getHeader: finalized head unknown");
+  p.finalized = (*h)->number;
+  return p;
 }
 
 Result<std::optional<vault::AgentGrant>> VaultChain::grant(const AccountId& wallet,

@@ -21,12 +21,15 @@
 #include "ev/chain/challenge.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/chain/rpc.hpp"
+#include "ev/common/base64.hpp"
+#include "ev/common/clock.hpp"
 #include "ev/common/digest.hpp"
 #include "ev/devnode/node.hpp"
 #include "ev/enclave/dek.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/vault/storage.hpp"
 #include "ev/worker/blobs.hpp"
+#include "ev/worker/errors.hpp"
 #include "ev/worker/rotate.hpp"
 #include "ev/worker/serve.hpp"
 #include "test_support.hpp"
@@ -39,21 +42,11 @@ namespace {
 
 chain::KeyPair key(chain::Scheme s, const char* suri) { return chain::from_suri(s, suri).value(); }
 
-std::string b64(std::string_view s) {
-  std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();
-  return out;
-}
+std::string b64(std::string_view s) { return base64(as_bytes(s)); }
 
 std::string unb64(const std::string& s) {
-  std::string out(s.size(), '\0');
-  std::size_t n = 0;
-  REQUIRE(sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
-                            s.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
-  out.resize(n);
-  return out;
+  const Bytes b = unbase64(s).value();
+  return std::string(b.begin(), b.end());
 }
 
 // Sends `raw` as is on a new loopback connection and returns everything the server answers until
@@ -115,6 +108,7 @@ struct HttpReply {
 
 struct Stack {
   test::TempDir dir;
+  ManualClock clock;  // both workers' time: tests move it, nothing sleeps
   std::unique_ptr<devnode::Node> node;
   std::string url;
   std::unique_ptr<VaultChain> chain;  // the test's own connection (users, sudo, checks)
@@ -165,6 +159,7 @@ struct Stack {
     ServeOptions so;
     so.port = 0;
     so.token_ttl = token_ttl;
+    so.clock = &clock;
     if (tune) tune(so);
     serve = ServeWorker::create(std::move(se), VaultChain::connect(url).value(),
                                 s3::open_store(store_url).value(), so)
@@ -174,6 +169,7 @@ struct Stack {
     ro.state_dir = dir.path() / "rotate";
     ro.period = period;
     ro.batch = 4;  // several batches even for a handful of blobs
+    ro.clock = &clock;
     rotate = RotateWorker::create(std::move(re), VaultChain::connect(url).value(),
                                   s3::open_store(store_url).value(), ro)
                  .value();
@@ -449,7 +445,7 @@ TEST_CASE("rotate: a wallet is rotated on its schedule", "[worker]") {
   const auto epoch1 = s.objects_with_hashes(foreign);
   REQUIRE(epoch1.size() == 9);
   CHECK(s.rotate->tick().value().rotations == 0);  // first seen now
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  s.clock.advance(std::chrono::milliseconds(1100));
   auto rep = s.rotate->tick().value();
   CHECK(rep.rotations == 1);
   CHECK(rep.reencrypted == 6);  // in two batches of 4 and 2
@@ -521,6 +517,7 @@ TEST_CASE("rotate: a multi-object delete that fails as a whole is retried and fu
     RotateOptions ro;
     ro.state_dir = s.dir.path() / "rotate-flaky";
     ro.period = std::chrono::seconds(1);
+    ro.clock = &s.clock;
     auto rotate = RotateWorker::create(
                       open_enclave(s.rotate_opts).value(), VaultChain::connect(s.url).value(),
                       std::make_unique<FailingDeletes>(
@@ -529,7 +526,7 @@ TEST_CASE("rotate: a multi-object delete that fails as a whole is retried and fu
                       ro)
                       .value();
     CHECK(rotate->tick().value().rotations == 0);  // first seen now
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    s.clock.advance(std::chrono::milliseconds(1100));
     const auto rep = rotate->tick().value();
     CHECK(rep.rotations == 1);
     CHECK(rep.reencrypted == 3);
@@ -674,7 +671,7 @@ TEST_CASE("serve: forged, expired, misused tokens and bad signatures are refused
   const std::string tw = s.token(dave, w);
   CHECK(s.get(tw, kFerdie().account_id(), "x").status == 403);
   // Expired.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  s.clock.advance(std::chrono::milliseconds(2100));
   auto expired = s.get(tw, w, "x");
   CHECK(expired.status == 401);
   CHECK(expired.body["error"]["message"].get<std::string>().find("expired") != std::string::npos);
@@ -1076,4 +1073,109 @@ TEST_CASE("serve: per-wallet quotas of credentials and bytes are enforced before
   CHECK(s.put(tw, w, "a", std::string(300, 'a')).status == 403);  // over the bytes
   CHECK(s.chain->pointers(w).value().size() == 2);
   CHECK(s.object_count() == 2);
+}
+
+TEST_CASE("serve: a second serve on a taken port fails to start and says so", "[worker]") {
+  Stack s;
+  ServeOptions so;
+  so.port = s.port;
+  auto second =
+      ServeWorker::create(s.serve_enclave(), VaultChain::connect(s.url).value(),
+                          s3::open_store("file://" + (s.dir.path() / "store").string()).value(), so)
+          .value();
+  const auto started = second->start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(is(started.error(), WorkerErrc::Config));
+  CHECK(started.error().message.find("127.0.0.1:" + std::to_string(s.port)) != std::string::npos);
+  CHECK(started.error().message.find("in use") != std::string::npos);
+  // The first still holds the port alone and answers every request.
+  for (int i = 0; i < 8; ++i) {
+    CHECK(s.request("POST", "/v1/auth/challenge", "{not json").status == 400);
+  }
+}
+
+TEST_CASE("rotate: a pass reports the block followed and finalized; /healthz and /metrics show it",
+          "[worker]") {
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  REQUIRE(s.put(s.token(dave, w), w, "mail", "imap-password").status == 201);
+  const auto best = s.chain->best_number().value();
+  REQUIRE(best > 1);
+  const auto first = s.rotate->tick().value();
+  CHECK(first.block == best);  // no rotation was due, so no call moved the chain meanwhile
+  CHECK(first.finalized >= 1);
+  CHECK(first.finalized <= first.block);
+  // A pass with nothing new still reports where the chain is (not "0 blocks applied").
+  const auto again = s.rotate->tick().value();
+  CHECK(again.block == best);
+  CHECK(again.finalized == first.finalized);
+
+  // The health endpoint of a rotate worker on its own port; a second one on that port fails.
+  const auto port = static_cast<std::uint16_t>(test::free_loopback_port());
+  REQUIRE(port != 0);
+  auto make = [&](const char* sub) {
+    RotateOptions ro;
+    ro.state_dir = s.dir.path() / sub;
+    ro.clock = &s.clock;
+    ro.health_port = port;
+    return RotateWorker::create(
+               open_enclave(s.rotate_opts).value(), VaultChain::connect(s.url).value(),
+               s3::open_store("file://" + (s.dir.path() / "store").string()).value(), ro)
+        .value();
+  };
+  auto rotate = make("rotate-health");
+  REQUIRE(rotate->start_health().value() == port);
+  auto other = make("rotate-health-2");
+  const auto taken = other->start_health();
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.error().message.find("in use") != std::string::npos);
+  const auto rep = rotate->tick().value();
+  httplib::Client c("127.0.0.1", port);
+  auto health = c.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  const json h = json::parse(health->body);
+  CHECK(h["block"] == rep.block);
+  CHECK(h["finalized"] == rep.finalized);
+  auto metrics = c.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("\nepochvault_rotate_block " + std::to_string(rep.block) + "\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("\nepochvault_rotate_finalized_block " + std::to_string(rep.finalized) +
+                           "\n") != std::string::npos);
+}
+
+TEST_CASE("worker: a seed other than the one that wrapped the wallet's DEKs is named as such",
+          "[worker]") {
+  Stack s;
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  REQUIRE(s.put(s.token(dave, w), w, "mail", "imap-password").status == 201);
+  EnclaveOptions other = s.serve_opts;
+  other.seed_dir = s.dir.path() / "another-seed";
+  std::filesystem::create_directories(other.seed_dir);
+  const Enclave stranger = open_enclave(other).value();
+  const auto dek = load_dek(*s.chain, stranger.shielding, w, 1);
+  REQUIRE_FALSE(dek.ok());
+  CHECK(is(dek.error(), WorkerErrc::Integrity));
+  CHECK(dek.error().message.find("this worker's seed does not match the wallet's DEKs") !=
+        std::string::npos);
+  CHECK(dek.error().message.find("tag") == std::string::npos);
+  // The deployment's own seed opens it.
+  CHECK(load_dek(*s.chain, s.serve_enclave().shielding, w, 1).ok());
+}
+
+TEST_CASE("worker: the platform is chosen by name; an unknown one is refused", "[worker]") {
+  Stack s;
+  EnclaveOptions o = s.serve_opts;
+  auto simulated = make_platform(o);
+  REQUIRE(simulated.ok());
+  CHECK((*simulated)->measurement() == open_enclave(o).value().platform->measurement());
+  o.platform = "no-such-tee";
+  const auto unknown = make_platform(o);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(is(unknown.error(), WorkerErrc::Config));
+  CHECK(unknown.error().message.find("no-such-tee") != std::string::npos);
+  CHECK(unknown.error().message.find("simulated") != std::string::npos);
 }

@@ -7,28 +7,21 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
-#include "ev/s3/object_key.hpp"
-#include "ev/vault/mirror.hpp"
 #include "ev/worker/blobs.hpp"
+#include "ev/worker/destruction.hpp"
 #include "ev/worker/errors.hpp"
+#include "ev/worker/listen.hpp"
+#include "parallel.hpp"
 
 namespace ev::worker {
 
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void log(const std::string& line) { std::fprintf(stderr, "rotate: %s\n", line.c_str()); }
 
@@ -159,7 +152,13 @@ class StateDb {
       return make_error(WorkerErrc::Config, std::string("rotate state: ") + sqlite3_errmsg(db_));
     }
     for (std::size_t i = 0; i < args.size(); ++i) {
-      sqlite3_bind_text(st, static_cast<int>(i + 1), args[i].c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_bind_text(st, static_cast<int>(i + 1), args[i].c_str(), -1, SQLITE_TRANSIENT) !=
+          SQLITE_OK) {
+        std::string msg = sqlite3_errmsg(db_);
+        sqlite3_finalize(st);
+        return make_error(WorkerErrc::Config,
+                          "rotate state: binding parameter " + std::to_string(i + 1) + ": " + msg);
+      }
     }
     int rc = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -181,37 +180,7 @@ class StateDb {
   sqlite3* db_;
 };
 
-// Runs f(i) for i in [0, n) on up to `threads` threads.
-template <class F>
-void parallel_for(std::size_t n, std::size_t threads, F f) {
-  threads = std::max<std::size_t>(1, std::min(threads, n));
-  if (threads == 1) {
-    for (std::size_t i = 0; i < n; ++i) f(i, 0);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  for (std::size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t i = next++; i < n; i = next++) f(i, t);
-    });
-  }
-  for (auto& th : pool) th.join();
-}
-
 }  // namespace
-
-vault::Hash256 deletion_digest(std::vector<std::pair<std::string, vault::Hash256>> deleted) {
-  std::sort(deleted.begin(), deleted.end());
-  Bytes buf;
-  for (const auto& [key, hash] : deleted) {
-    const auto n = static_cast<std::uint32_t>(key.size());
-    for (int i = 0; i < 4; ++i) buf.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
-    buf.insert(buf.end(), key.begin(), key.end());
-    buf.insert(buf.end(), hash.begin(), hash.end());
-  }
-  return sha256(buf);
-}
 
 struct RotateWorker::Impl {
   explicit Impl(Enclave e) : enclave(std::move(e)) {}
@@ -219,10 +188,11 @@ struct RotateWorker::Impl {
   std::unique_ptr<VaultChain> chain;
   std::unique_ptr<s3::ObjectStore> store;
   RotateOptions opt;
-  std::unique_ptr<vault::Mirror> mirror;
-  std::unique_ptr<vault::ChainSource> source;
   std::unique_ptr<StateDb> state;
-  enclave::SystemRng rng;
+  Clock* clock = &system_clock();
+  // Randomness comes from the enclave platform.
+  [[nodiscard]] enclave::Rng& rng() { return *enclave.platform; }
+  [[nodiscard]] std::int64_t unix_now() { return clock->unix_seconds(); }
 
   std::mutex stats_mu;
   TickReport totals;
@@ -230,10 +200,12 @@ struct RotateWorker::Impl {
   bool last_tick_ok = false;
   std::string last_error;
   std::atomic<std::uint16_t> health_port{0};
+  std::unique_ptr<httplib::Server> http;  // /healthz and /metrics, once start_health() bound
+  std::thread http_thread;
 
   Result<void> rotate(const AccountId& w, Epoch from, const vault::RotationReason& reason,
                       TickReport& rep) {
-    auto fresh = EV_TRY(enclave::new_epoch_dek(enclave.shielding, w, from + 1, rng));
+    auto fresh = EV_TRY(enclave::new_epoch_dek(enclave.shielding, w, from + 1, rng()));
     vault::RotateEpoch call;
     call.wallet = w;
     call.from_epoch = from;
@@ -278,7 +250,7 @@ struct RotateWorker::Impl {
       std::vector<std::optional<vault::Call>> calls(n);
       std::vector<std::string> failures(n);
       std::vector<std::unique_ptr<enclave::DekCipher>> from_c(threads), to_c(threads);
-      parallel_for(n, threads, [&](std::size_t i, std::size_t t) {
+      detail::parallel_for(n, threads, [&](std::size_t i, std::size_t t) {
         const auto& [id, p] = todo[start + i];
         if (revoked.count(p.agent) != 0 && revoked.at(p.agent)) {
           calls[i] = vault::RemoveBlob{w, id};
@@ -288,7 +260,8 @@ struct RotateWorker::Impl {
           from_c[t] = std::make_unique<enclave::DekCipher>(from);
           to_c[t] = std::make_unique<enclave::DekCipher>(to);
         }
-        auto mv = move_blob(*store, opt.store_prefix, *from_c[t], *to_c[t], w, id, p, current, rng);
+        auto mv =
+            move_blob(*store, opt.store_prefix, *from_c[t], *to_c[t], w, id, p, current, rng());
         if (mv) {
           calls[i] = *mv;
         } else {
@@ -362,83 +335,17 @@ struct RotateWorker::Impl {
     return ok();
   }
 
-  // Every object key of the wallet at epoch `e`. The wallet's services are found by skipping
-  // through its keys in order (a one-key listing per service: all keys of a service lie between
-  // "<wallet>/<service>/" and "<wallet>/<service>0", '0' being the byte after '/'), then each
-  // service's epoch prefix is listed in full; the other epochs' objects are never listed.
-  Result<std::vector<std::string>> epoch_objects(const AccountId& w, Epoch e) {
-    const std::string base = opt.store_prefix + wallet_hex(w) + "/";
-    std::vector<std::string> out;
-    s3::ListOptions probe;
-    probe.prefix = base;
-    probe.max_keys = 1;
-    for (;;) {
-      auto first = store->list(probe);
-      if (!first) return store_error(first.error(), "list " + base);
-      if (first->objects.empty()) {
-        // S3 may answer a page with fewer keys than asked, even none, and more to come.
-        if (!first->truncated) break;
-        probe.continuation_token = first->next_continuation_token;
-        continue;
-      }
-      probe.continuation_token.clear();
-      const std::string& key = first->objects.front().key;
-      if (!probe.start_after.empty() && key <= probe.start_after) {
-        return make_error(WorkerErrc::Unavailable, "the store ignored start-after " +
-                                                       probe.start_after + " (answered " + key +
-                                                       "); cannot enumerate the wallet's services");
-      }
-      const std::size_t slash = key.find('/', base.size());
-      if (slash == std::string::npos) {  // "<wallet>/<name>": not a blob key
-        log("ignoring foreign key " + key);
-        probe.start_after = key;
-        continue;
-      }
-      const std::string service_dir = key.substr(0, slash + 1);  // "<base><service>/"
-      const std::string service = key.substr(base.size(), slash - base.size());
-      probe.start_after = key.substr(0, slash);
-      probe.start_after += '0';
-      auto prefix = s3::epoch_prefix(opt.store_prefix, wallet_hex(w), service, e);
-      if (!prefix) {  // a segment no service can have: nothing of ours under it
-        log("ignoring foreign keys under " + service_dir);
-        continue;
-      }
-      s3::ListOptions lo;
-      lo.prefix = *prefix;
-      for (;;) {
-        auto page = store->list(lo);
-        if (!page) return store_error(page.error(), "list " + lo.prefix);
-        for (const auto& o : page->objects) {
-          auto k = s3::parse_object_key(o.key, opt.store_prefix);
-          // Keys that do not parse as blob keys are not ours to delete; they are reported.
-          if (!k || k->epoch != e) {
-            log("ignoring foreign key " + o.key);
-            continue;
-          }
-          out.push_back(o.key);
-        }
-        if (!page->truncated) break;
-        lo.continuation_token = page->next_continuation_token;
-      }
-    }
-    return out;
-  }
-
-  // Deletes the epoch's objects (until a listing comes back empty) and records the destruction.
+  // Deletes the epoch's objects (until a listing comes back empty) and records the destruction:
+  // the list / verify / delete / record steps of destruction.hpp, in rounds.
   Result<void> destroy(const AccountId& w, Epoch e, TickReport& rep) {
-    std::vector<std::pair<std::string, vault::Hash256>> deleted;
+    DeletedObjects deleted;
     // Keys sent in a multi-object delete that failed as a whole: perhaps deleted. Those the
     // next listing no longer shows were deleted by it; the others are simply deleted again.
     std::map<std::string, vault::Hash256> maybe;
     for (int round = 0;; ++round) {
-      const auto keys = EV_TRY(epoch_objects(w, e));
-      if (!maybe.empty()) {
-        const std::set<std::string> present(keys.begin(), keys.end());
-        for (const auto& [key, hash] : maybe) {
-          if (present.count(key) == 0) deleted.emplace_back(key, hash);
-        }
-        maybe.clear();
-      }
+      const auto keys = EV_TRY(list_epoch_objects(*store, opt.store_prefix, w, e));
+      for (auto& d : settle_maybe(maybe, keys)) deleted.push_back(std::move(d));
+      maybe.clear();
       if (keys.empty()) break;
       if (round == 3) {
         return make_error(WorkerErrc::Unavailable,
@@ -448,72 +355,17 @@ struct RotateWorker::Impl {
                               " deleted meanwhile are in the log, not in a destruction record");
       }
       // Each object's SHA-256: known when the sweep verified it against its pointer, else
-      // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans). An object
-      // whose hash could not be read is not deleted in this round: it is listed and read again
-      // in the next, so every deleted object is in the digest.
-      std::vector<std::optional<vault::Hash256>> hashes(keys.size());
+      // fetched now (objects moved lazily by serve, revoked agents' blobs, orphans).
       const auto known = EV_TRY(state->known_under(opt.store_prefix + wallet_hex(w) + "/"));
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (auto it = known.find(keys[i]); it != known.end()) hashes[i] = it->second;
-      }
-      parallel_for(keys.size(), opt.concurrency, [&](std::size_t i, std::size_t) {
-        if (hashes[i]) return;
-        auto obj = store->get(keys[i]);
-        if (obj) {
-          hashes[i] = sha256(obj->data);
-        } else if (!is(obj.error(), s3::Errc::NotFound)) {
-          log("reading " + keys[i] + " before deletion: " + obj.error().to_string());
-        }
-      });
-      std::vector<std::size_t> todo;
-      todo.reserve(keys.size());
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (hashes[i]) todo.push_back(i);
-      }
-      // Multi-object deletes of up to 1,000 keys, `concurrency` requests at a time. A key is
-      // counted as deleted when its request succeeded and named no error for it.
-      const std::size_t chunks = (todo.size() + s3::kMaxKeysPerCall - 1) / s3::kMaxKeysPerCall;
-      auto chunk_of = [&](std::size_t c) {
-        const std::size_t at = c * s3::kMaxKeysPerCall;
-        return std::pair(at, std::min(todo.size(), at + s3::kMaxKeysPerCall));
-      };
-      std::vector<Result<s3::RemoveManyResult>> results(
-          chunks, make_error(WorkerErrc::Unavailable, "not sent"));
-      parallel_for(chunks, opt.concurrency, [&](std::size_t c, std::size_t) {
-        const auto [at, end] = chunk_of(c);
-        std::vector<std::string> chunk;
-        chunk.reserve(end - at);
-        for (std::size_t j = at; j < end; ++j) chunk.push_back(keys[todo[j]]);
-        results[c] = store->remove_many(chunk);
-      });
-      const std::size_t before = deleted.size();
-      for (std::size_t c = 0; c < chunks; ++c) {
-        const auto [at, end] = chunk_of(c);
-        const auto& r = results[c];
-        if (!r) {
-          log("deleting objects of epoch " + std::to_string(e) + ": " + r.error().to_string());
-          for (std::size_t j = at; j < end; ++j) maybe.emplace(keys[todo[j]], *hashes[todo[j]]);
-          continue;
-        }
-        std::set<std::string> failed;
-        for (const auto& ke : r->errors) {
-          failed.insert(ke.key);
-          log("deleting " + ke.key + ": " + ke.error.to_string());
-        }
-        for (std::size_t j = at; j < end; ++j) {
-          const std::size_t i = todo[j];
-          if (failed.count(keys[i]) == 0) deleted.emplace_back(keys[i], *hashes[i]);
-        }
-      }
+      const auto hashes = object_hashes(*store, keys, known, opt.concurrency);
+      DeletionRound r = delete_objects(*store, keys, hashes, opt.concurrency);
       log("wallet " + short_hex(w) + " epoch " + std::to_string(e) + ": deleted " +
-          std::to_string(deleted.size() - before) + " of " + std::to_string(keys.size()) +
+          std::to_string(r.deleted.size()) + " of " + std::to_string(keys.size()) +
           " listed objects (round " + std::to_string(round + 1) + ")");
+      for (auto& d : r.deleted) deleted.push_back(std::move(d));
+      maybe = std::move(r.maybe);
     }
-    vault::DestroyEpoch call;
-    call.wallet = w;
-    call.epoch = e;
-    call.objects_deleted = static_cast<std::uint32_t>(deleted.size());
-    call.deletion_digest = deletion_digest(deleted);
+    const vault::DestroyEpoch call = destruction_record(w, e, deleted);
     const auto out = EV_TRY(chain->submit(enclave.signer, call));
     if (!out.success) {
       if (out.failed_with("NoSuchDek")) return ok();  // an earlier run recorded it
@@ -531,15 +383,14 @@ struct RotateWorker::Impl {
   }
 
   Result<void> process(const AccountId& w, const vault::EpochInfo& listed, TickReport& rep) {
-    // Sweeps of other wallets may have taken a while: follow the chain up to now before deciding,
-    // so that a revocation is never taken for a scheduled rotation.
-    EV_TRY(mirror->sync(*source));
-    const vault::EpochInfo info = EV_TRY(mirror->epoch(w)).value_or(listed);
+    // Sweeps of other wallets may have taken a while: read the wallet's state now before
+    // deciding, so that a revocation is never taken for a scheduled rotation.
+    const vault::EpochInfo info = EV_TRY(chain->epoch(w)).value_or(listed);
     const std::int64_t now = unix_now();
     Epoch current = info.current;
     const std::int64_t since = EV_TRY(state->observe(w, current, now));
     std::optional<vault::RotationReason> reason;
-    for (const auto& [agent, g] : EV_TRY(mirror->grants(w))) {
+    for (const auto& [agent, g] : EV_TRY(chain->grants(w))) {
       if (g.revoked_at && *g.revoked_at >= info.rotated_at) {
         reason = vault::Revocation{agent};
         break;
@@ -547,7 +398,7 @@ struct RotateWorker::Impl {
     }
     if (!reason && now - since >= opt.period.count()) reason = vault::Scheduled{};
     if (reason) {
-      // The chain state decides: re-read it, the mirror may be a block behind our own calls.
+      // The chain state decides: re-read it just before the call.
       const auto live = EV_TRY(chain->epoch(w));
       if (live && live->current == current) {
         auto r = rotate(w, current, *reason, rep);
@@ -565,7 +416,7 @@ struct RotateWorker::Impl {
         EV_TRY(state->observe(w, current, now));
       }
     }
-    for (const Epoch e : EV_TRY(mirror->dek_epochs(w))) {
+    for (const Epoch e : EV_TRY(chain->dek_epochs(w))) {
       if (e >= current) continue;
       EV_TRY(state->drain(w, e, now, now + opt.scheduled_deadline.count()));
       EV_TRY(sweep(w, e, current, rep));
@@ -581,8 +432,11 @@ struct RotateWorker::Impl {
 
   Result<TickReport> tick() {
     TickReport rep;
-    rep.block = EV_TRY(mirror->sync(*source));
-    for (const auto& [w, info] : EV_TRY(mirror->wallets())) {
+    // The chain position this pass follows (reported by /healthz and the block gauges).
+    const ChainPosition pos = EV_TRY(chain->position());
+    rep.block = pos.best;
+    rep.finalized = pos.finalized;
+    for (const auto& [w, info] : EV_TRY(chain->wallets())) {
       auto r = process(w, info, rep);
       if (!r) {
         ++rep.errors;
@@ -596,6 +450,7 @@ struct RotateWorker::Impl {
     {
       std::lock_guard lock(stats_mu);
       totals.block = rep.block;
+      totals.finalized = rep.finalized;
       totals.rotations += rep.rotations;
       totals.reencrypted += rep.reencrypted;
       totals.removed += rep.removed;
@@ -622,12 +477,19 @@ struct RotateWorker::Impl {
     counter("epochvault_rotate_errors_total", totals.errors);
     out += "# TYPE epochvault_rotate_block gauge\nepochvault_rotate_block " +
            std::to_string(totals.block) + "\n";
+    out += "# TYPE epochvault_rotate_finalized_block gauge\nepochvault_rotate_finalized_block " +
+           std::to_string(totals.finalized) + "\n";
     return out;
   }
 };
 
 RotateWorker::RotateWorker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RotateWorker::~RotateWorker() = default;
+RotateWorker::~RotateWorker() {
+  if (impl_ && impl_->http) {
+    impl_->http->stop();
+    if (impl_->http_thread.joinable()) impl_->http_thread.join();
+  }
+}
 
 Result<std::unique_ptr<RotateWorker>> RotateWorker::create(Enclave enclave,
                                                            std::unique_ptr<VaultChain> chain,
@@ -646,64 +508,67 @@ Result<std::unique_ptr<RotateWorker>> RotateWorker::create(Enclave enclave,
   impl->chain = std::move(chain);
   impl->store = std::move(store);
   impl->opt = std::move(options);
-  impl->mirror = EV_TRY(vault::Mirror::open((impl->opt.state_dir / "rotate-mirror.db").string()));
-  impl->source = vault::chain_source(impl->chain->client());
+  if (impl->opt.clock != nullptr) impl->clock = impl->opt.clock;
   impl->state = EV_TRY(StateDb::open(impl->opt.state_dir / "rotate-state.db"));
   return std::unique_ptr<RotateWorker>(new RotateWorker(std::move(impl)));
 }
 
-Result<TickReport> RotateWorker::tick() { return impl_->tick(); }
+Result<TickReport> RotateWorker::tick() {
+  auto r = impl_->tick();
+  record(r);
+  return r;
+}
 
 std::uint16_t RotateWorker::health_port() const { return impl_->health_port.load(); }
 
-void RotateWorker::run(const std::atomic<bool>& stop) {
-  httplib::Server http;
-  std::thread http_thread;
-  if (impl_->opt.health_port != 0 || !impl_->opt.health_host.empty()) {
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(impl_->stats_mu);
-      const bool fresh = impl_->last_tick_ok;
-      nlohmann::json j = {{"status", fresh ? "ok" : "failing"},
-                          {"role", "rotate"},
-                          {"block", impl_->totals.block},
-                          {"last_tick", impl_->last_tick}};
-      if (!fresh) j["error"] = impl_->last_error;
-      res.status = fresh ? 200 : 503;
-      res.set_content(j.dump(), "application/json");
-    });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(impl_->metrics(), "text/plain; version=0.0.4");
-    });
-    if (impl_->opt.health_port != 0) {
-      const int port = http.bind_to_port(impl_->opt.health_host, impl_->opt.health_port)
-                           ? impl_->opt.health_port
-                           : -1;
-      if (port > 0) {
-        impl_->health_port = static_cast<std::uint16_t>(port);
-        http_thread = std::thread([&http] { http.listen_after_bind(); });
-      } else {
-        log("cannot listen on " + impl_->opt.health_host + ":" +
-            std::to_string(impl_->opt.health_port) + " (health endpoint disabled)");
-      }
-    }
+Result<std::uint16_t> RotateWorker::start_health() {
+  if (impl_->opt.health_port == 0 || impl_->http) return impl_->health_port.load();
+  auto http = std::make_unique<httplib::Server>();
+  exclusive_port(*http);
+  http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard lock(impl_->stats_mu);
+    const bool fresh = impl_->last_tick_ok;
+    // `block` and `finalized`: the chain position the last pass followed.
+    nlohmann::json j = {{"status", fresh ? "ok" : "failing"},
+                        {"role", "rotate"},
+                        {"block", impl_->totals.block},
+                        {"finalized", impl_->totals.finalized},
+                        {"last_tick", impl_->last_tick}};
+    if (!fresh) j["error"] = impl_->last_error;
+    res.status = fresh ? 200 : 503;
+    res.set_content(j.dump(), "application/json");
+  });
+  http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(impl_->metrics(), "text/plain; version=0.0.4");
+  });
+  if (!http->bind_to_port(impl_->opt.health_host, impl_->opt.health_port)) {
+    return make_error(WorkerErrc::Config,
+                      "cannot listen on " + impl_->opt.health_host + ":" +
+                          std::to_string(impl_->opt.health_port) +
+                          " for /healthz: the address is in use or not available");
   }
+  impl_->http = std::move(http);
+  impl_->health_port = impl_->opt.health_port;
+  impl_->http_thread = std::thread([h = impl_->http.get()] { h->listen_after_bind(); });
+  return impl_->health_port.load();
+}
+
+void RotateWorker::record(const Result<TickReport>& r) {
+  std::lock_guard lock(impl_->stats_mu);
+  impl_->last_tick = impl_->unix_now();
+  impl_->last_tick_ok = r.ok();
+  impl_->last_error = r ? "" : r.error().to_string();
+}
+
+void RotateWorker::run(const std::atomic<bool>& stop) {
   while (!stop) {
     auto r = impl_->tick();
-    {
-      std::lock_guard lock(impl_->stats_mu);
-      impl_->last_tick = unix_now();
-      impl_->last_tick_ok = r.ok();
-      impl_->last_error = r ? "" : r.error().to_string();
-    }
+    record(r);
     if (!r) log("pass failed: " + r.error().to_string());
     const auto until = std::chrono::steady_clock::now() + impl_->opt.poll;
     while (!stop && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-  }
-  if (http_thread.joinable()) {
-    http.stop();
-    http_thread.join();
   }
 }
 

@@ -18,6 +18,7 @@
 #include "ev/enclave/dek.hpp"
 #include "ev/worker/blobs.hpp"
 #include "ev/worker/errors.hpp"
+#include "ev/worker/listen.hpp"
 #include "ev/worker/requests.hpp"
 
 namespace ev::worker {
@@ -25,16 +26,11 @@ namespace ev::worker {
 namespace {
 
 using json = nlohmann::json;
-using Clock = std::chrono::system_clock;
 
 struct Reply {
   int status = 200;
   json body;
 };
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-}
 
 int status_of(const Error& e) {
   if (e.domain != ErrorTraits<WorkerErrc>::domain) return 503;
@@ -155,7 +151,10 @@ struct ServeWorker::Impl {
   std::unique_ptr<VaultChain> chain;
   std::unique_ptr<s3::ObjectStore> store;
   ServeOptions opt;
-  enclave::SystemRng rng;
+  // Randomness comes from the enclave platform; time from the injected clock.
+  enclave::Rng& rng() { return *enclave.platform; }
+  Clock* clock = &system_clock();
+  std::int64_t unix_now() { return clock->unix_seconds(); }
   httplib::Server server;
   std::thread thread;
   bool started = false;
@@ -186,7 +185,7 @@ struct ServeWorker::Impl {
 
   Result<std::string> random_hex(std::size_t n) {
     Bytes b(n);
-    EV_TRY(rng.random(b));
+    EV_TRY(rng().random(b));
     return to_hex(b, false);
   }
 
@@ -363,7 +362,7 @@ struct ServeWorker::Impl {
   Result<vault::EpochInfo> current_epoch(const AccountId& wallet) {
     for (int attempt = 0; attempt < 3; ++attempt) {
       if (auto info = EV_TRY(chain->epoch(wallet))) return *info;
-      auto fresh = EV_TRY(enclave::new_epoch_dek(enclave.shielding, wallet, 1, rng));
+      auto fresh = EV_TRY(enclave::new_epoch_dek(enclave.shielding, wallet, 1, rng()));
       vault::OpenEpoch call;
       call.wallet = wallet;
       call.wrapped_dek = EV_TRY(vault::WrappedDek::from(fresh.wrapped));
@@ -426,7 +425,7 @@ struct ServeWorker::Impl {
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
       const BlobId blob = EV_TRY(newer_blob_id(s, service));
       const auto ctx = blob_context(s.wallet, service.view(), info.current, blob);
-      auto object = enclave::seal_blob(dek, ctx, plain.view(), rng);
+      auto object = enclave::seal_blob(dek, ctx, plain.view(), rng());
       if (!object) return make_error(WorkerErrc::Unavailable, object.error().to_string());
       const std::string key =
           EV_TRY(blob_key(opt.store_prefix, s.wallet, service.view(), info.current, blob));
@@ -478,7 +477,7 @@ struct ServeWorker::Impl {
   Result<BlobId> newer_blob_id(const Session& s, const vault::ServiceName& service) {
     const auto mine = EV_TRY(own_pointers(s, service));
     for (int i = 0; i < 100; ++i) {
-      const BlobId id = EV_TRY(new_blob_id(rng));
+      const BlobId id = EV_TRY(new_blob_id(rng()));
       if (mine.empty() || mine.front().first < id) return id;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -554,7 +553,7 @@ struct ServeWorker::Impl {
     enclave::DekCipher from(old_dek);
     enclave::DekCipher to(new_dek);
     const auto call =
-        EV_TRY(move_blob(*store, opt.store_prefix, from, to, wallet, blob, p, current, rng));
+        EV_TRY(move_blob(*store, opt.store_prefix, from, to, wallet, blob, p, current, rng()));
     const auto out = EV_TRY(chain->submit(enclave.signer, call));
     if (out.success) {
       ++reencrypted;
@@ -790,6 +789,8 @@ Result<std::unique_ptr<ServeWorker>> ServeWorker::create(Enclave enclave,
   impl->chain = std::move(chain);
   impl->store = std::move(store);
   impl->opt = std::move(options);
+  if (impl->opt.clock != nullptr) impl->clock = impl->opt.clock;
+  exclusive_port(impl->server);
   impl->install();
   return std::unique_ptr<ServeWorker>(new ServeWorker(std::move(impl)));
 }
@@ -803,8 +804,10 @@ Result<std::uint16_t> ServeWorker::start() {
     port = -1;
   }
   if (port <= 0) {
-    return make_error(WorkerErrc::Config, "cannot listen on " + impl_->opt.host + ":" +
-                                              std::to_string(impl_->opt.port));
+    return make_error(WorkerErrc::Config,
+                      "cannot listen on " + impl_->opt.host + ":" +
+                          std::to_string(impl_->opt.port) +
+                          ": the address is in use (another epochvault-serve?) or not available");
   }
   impl_->thread = std::thread([&s] { s.listen_after_bind(); });
   impl_->started = true;

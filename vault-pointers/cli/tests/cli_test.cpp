@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli_run.hpp"
@@ -120,4 +121,15 @@ TEST_CASE("cli: user commands refuse bad input before touching a node", "[cli]")
                "//Dave", "--timeout", "0"}),
       "--timeout");
   require_one_line_error(run_cli({"wallet", "status"}), "name the wallet");
+}
+
+TEST_CASE("cli: mirror verify on a missing file refuses, says to sync, and creates nothing",
+          "[cli]") {
+  ev::test::TempDir dir;
+  const auto db = dir.path() / "missing.db";
+  // The refusal comes before any connection: no node is needed (the URL is never dialled).
+  const auto r = run_cli({"mirror", "verify", "--db", db.string(), "--url", "ws://127.0.0.1:1"});
+  require_one_line_error(r, "mirror sync");
+  CHECK(r.err.find("no mirror at " + db.string()) != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(db));
 }

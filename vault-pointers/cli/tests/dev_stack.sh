@@ -14,7 +14,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f "$dir/log" ]] && cat "$dir/log" >&2; exit 1; }
 
-"$ev" dev --data-dir "$dir/data" --rpc-port 0 --serve-port 0 >"$dir/log" 2>&1 &
+# The rotate health port is chosen (a port free a moment ago), the others are any free port.
+hport="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$ev" dev --data-dir "$dir/data" --rpc-port 0 --serve-port 0 --rotate-health-port "$hport" \
+  >"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
   [[ -f "$dir/data/endpoints.json" ]] && break
@@ -27,7 +30,9 @@ url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["node_rpc
 serve="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serve"])' "$dir/data/endpoints.json")"
 health="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rotate_health"])' "$dir/data/endpoints.json")"
 curl -sf "$serve/healthz" | grep -q '"status":"ok"' || fail "serve /healthz"
+[[ "$health" == "http://127.0.0.1:$hport" ]] || fail "rotate_health $health, asked for port $hport"
 curl -sf "$health/healthz" | grep -q '"role":"rotate"' || fail "rotate /healthz"
+curl -sf "$health/healthz" | grep -q '"finalized":' || fail "rotate /healthz has no finalized block"
 curl -sf "$serve/v1/attestation" | grep -q 'not hardware-backed' || fail "serve /v1/attestation"
 
 "$ev" chain info --url "$url" --output json | grep -q '"specName":"epochvault-dev"' || fail "chain info"

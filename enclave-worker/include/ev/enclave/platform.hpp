@@ -15,6 +15,7 @@
 #include <span>
 
 #include "ev/common/bytes.hpp"
+#include "ev/common/clock.hpp"
 #include "ev/common/result.hpp"
 #include "ev/enclave/secret_bytes.hpp"
 
@@ -50,13 +51,9 @@ struct SealPolicy {
   static SealPolicy same_signer(std::uint32_t floor) { return {SealKind::kSigner, floor}; }
 };
 
-// A source of cryptographically secure random bytes.
-class Rng {
- public:
-  virtual ~Rng() = default;
-  // Fills `out` entirely or fails (Errc::Crypto).
-  [[nodiscard]] virtual Result<void> random(std::span<std::uint8_t> out) = 0;
-};
+// A source of cryptographically secure random bytes (the project-wide seam,
+// ev/common/clock.hpp); enclave implementations fail with Errc::Crypto.
+using Rng = ev::Rng;
 
 // The operating system's CSPRNG through OpenSSL's RAND_bytes (per-thread DRBG).
 class SystemRng final : public Rng {

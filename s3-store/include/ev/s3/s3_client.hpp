@@ -35,7 +35,9 @@
 #include <string>
 #include <string_view>
 
+#include "ev/common/base64.hpp"
 #include "ev/common/bytes.hpp"
+#include "ev/common/clock.hpp"
 #include "ev/common/result.hpp"
 #include "ev/s3/object_store.hpp"
 #include "ev/s3/sigv4.hpp"
@@ -44,11 +46,8 @@ namespace ev::s3 {
 
 // --- Seams: time, sleeping and randomness are injected so tests are deterministic --------
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual std::chrono::system_clock::time_point now() = 0;
-};
+// The project-wide clock seam (ev/common/clock.hpp).
+using Clock = ev::Clock;
 
 class Sleeper {
  public:
@@ -170,8 +169,8 @@ struct S3ErrorResponse {
 [[nodiscard]] std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry,
                                                       Random& random);
 
-// Standard base64 with padding (Content-MD5), via OpenSSL EVP_EncodeBlock.
-[[nodiscard]] std::string base64(ByteSpan data);
+// Standard base64 with padding (Content-MD5): the project's one copy.
+using ev::base64;
 
 // --- Credentials --------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@
 #include "ev/enclave/keys.hpp"
 #include "ev/enclave/master_seed.hpp"
 #include "ev/enclave/platform.hpp"
-#include "ev/enclave/simulated_platform.hpp"
 #include "ev/vault/types.hpp"
 #include "ev/worker/vault_chain.hpp"
 
@@ -20,6 +19,8 @@ namespace ev::worker {
 
 struct EnclaveOptions {
   vault::Role role = vault::Role::Serve;
+  // The TEE platform, by name (--platform): "simulated" (development, not hardware-backed).
+  std::string platform = "simulated";
   // Folder holding the sealed master seed (both workers of one deployment point at the same one).
   std::filesystem::path seed_dir;
   // The simulated platform's per-machine secret (created 0600 on first use).
@@ -32,7 +33,7 @@ struct EnclaveOptions {
 };
 
 struct Enclave {
-  std::unique_ptr<enclave::SimulatedPlatform> platform;
+  std::unique_ptr<enclave::Platform> platform;  // also the workers' source of randomness
   vault::Role role = vault::Role::Serve;
   enclave::Key256 shielding;
   chain::KeyPair signer;           // ed25519, seed = key(master seed, "worker/<role>/v1")
@@ -42,6 +43,11 @@ struct Enclave {
 
 // The key-derivation path of a role's signing key: "worker/serve/v1" or "worker/rotate/v1".
 [[nodiscard]] std::string_view signing_key_path(vault::Role role);
+
+// The platform named in `options` (the only configuration point that picks one).
+// Errors: Config (unknown name), the platform's own.
+[[nodiscard]] Result<std::unique_ptr<enclave::Platform>> make_platform(
+    const EnclaveOptions& options);
 
 // Opens the platform, loads or creates the sealed master seed, derives the keys and attests.
 // Errors: the platform's and the seal's (a seal from another signer or measurement is refused

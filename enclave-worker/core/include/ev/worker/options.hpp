@@ -37,12 +37,13 @@ struct CommonOptions {
   std::string seed_dir;             // --seed-dir, default <data-dir>/enclave
   std::string platform_secret;      // --platform-secret, default <seed-dir>/platform.secret
   std::string seal_policy;          // --seal-policy signer:<floor> | measurement; default signer:1
+  std::string platform;             // --platform, default simulated
   std::uint64_t wait_seconds = 60;  // --wait-seconds: how long to wait for the node at start
 };
 
 inline const std::set<std::string> kCommonFlags = {
-    "config",          "node",        "store",       "store-prefix", "data-dir", "seed-dir",
-    "platform-secret", "seal-policy", "wait-seconds"};
+    "config",          "node",        "store",        "store-prefix", "data-dir", "seed-dir",
+    "platform-secret", "seal-policy", "wait-seconds", "platform"};
 
 [[nodiscard]] Result<CommonOptions> common_options(const Options& o);
 

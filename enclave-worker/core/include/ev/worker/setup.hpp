@@ -1,8 +1,6 @@
 // Start-up shared by both worker executables: folders, enclave, chain, store, registration.
 #pragma once
 
-#include <signal.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,10 +27,6 @@ struct Worker {
 // wait_seconds), opens the store and registers the worker on chain (retrying while the
 // measurement is not yet approved, for wait_seconds). Logs each step to stderr.
 [[nodiscard]] Result<Worker> setup_worker(vault::Role role, const CommonOptions& options);
-
-// Blocks SIGINT and SIGTERM in this thread (and the threads it starts) and returns them, for a
-// later sigwait: the workers stop cleanly on either.
-[[nodiscard]] sigset_t block_stop_signals();
 
 // The `epochvault chain call` that approves `measurement_hex` for `role` through Sudo (signed
 // by //Alice, the dev chain's sudo key).

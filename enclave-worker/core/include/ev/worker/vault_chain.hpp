@@ -38,6 +38,12 @@ struct CallOutcome {
   [[nodiscard]] bool failed_with(std::string_view pallet_error) const;
 };
 
+// Where the chain is: its best block and its last finalized block.
+struct ChainPosition {
+  std::uint64_t best = 0;
+  std::uint64_t finalized = 0;
+};
+
 class VaultChain {
  public:
   // Connects (ws:// or http://) and loads the runtime's metadata.
@@ -45,6 +51,7 @@ class VaultChain {
 
   [[nodiscard]] chain::ChainClient& client() { return *client_; }
   [[nodiscard]] Result<std::uint64_t> best_number();
+  [[nodiscard]] Result<ChainPosition> position();
 
   [[nodiscard]] Result<std::optional<vault::EpochInfo>> epoch(const AccountId& wallet);
   // The wrapped DEK of (wallet, epoch); cached, since an epoch's DEK never changes (it is only
@@ -58,6 +65,11 @@ class VaultChain {
                                                                    const BlobId& blob);
   // Every pointer of the wallet, in storage-key order.
   [[nodiscard]] Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> pointers(
+      const AccountId& wallet);
+  // Every wallet with an epoch (Epochs), in storage-key order.
+  [[nodiscard]] Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> wallets();
+  // Every agent grant of the wallet (Agents), active or revoked, in storage-key order.
+  [[nodiscard]] Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> grants(
       const AccountId& wallet);
   [[nodiscard]] Result<std::optional<vault::AgentGrant>> grant(const AccountId& wallet,
                                                                const AccountId& agent);

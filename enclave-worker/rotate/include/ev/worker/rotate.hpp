@@ -1,8 +1,8 @@
-// epochvault-rotate (TEE-B): follows the chain through its own mirror, rotates each wallet's
-// epoch on its schedule and at once after a revocation, sweeps draining epochs (re-encrypting
-// what remains, removing the revoked agents' blobs), deletes the old epoch's objects and records
-// the destruction on chain. Every step is derived from chain state and the store, so a crash
-// anywhere is finished by the next run (docs/workers.md).
+// epochvault-rotate (TEE-B): reads the chain's state each pass (it keeps no mirror), rotates each
+// wallet's epoch on its schedule and at once after a revocation, sweeps draining epochs
+// (re-encrypting what remains, removing the revoked agents' blobs), deletes the old epoch's objects
+// and records the destruction on chain. Every step is derived from chain state and the store, so a
+// crash anywhere is finished by the next run (docs/workers.md).
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,9 @@
 #include <memory>
 #include <string>
 
+#include "ev/common/clock.hpp"
 #include "ev/s3/object_store.hpp"
+#include "ev/worker/destruction.hpp"
 #include "ev/worker/identity.hpp"
 #include "ev/worker/vault_chain.hpp"
 
@@ -26,14 +28,16 @@ struct RotateOptions {
   std::size_t batch = 64;       // blobs per batch_all extrinsic
   std::size_t concurrency = 4;  // threads re-encrypting one batch
   std::string store_prefix;
-  std::filesystem::path state_dir;  // rotate-mirror.db, rotate-state.db
+  std::filesystem::path state_dir;  // rotate-state.db (docs/workers.md, "Rotate's local state")
   std::string health_host = "127.0.0.1";
   std::uint16_t health_port = 0;  // 0: no health/metrics endpoint
+  Clock* clock = nullptr;         // the schedule's and deadlines' time; nullptr: system clock
 };
 
 // What one pass did (also the metrics' source).
 struct TickReport {
-  std::uint64_t block = 0;
+  std::uint64_t block = 0;      // the best block when the pass began (the block followed)
+  std::uint64_t finalized = 0;  // the last finalized block then
   std::uint32_t rotations = 0;
   std::uint32_t reencrypted = 0;
   std::uint32_t removed = 0;
@@ -52,24 +56,24 @@ class RotateWorker {
   RotateWorker(const RotateWorker&) = delete;
   RotateWorker& operator=(const RotateWorker&) = delete;
 
-  // One pass over every wallet. Errors only when the mirror cannot follow the chain; a wallet's
+  // One pass over every wallet. Errors only when the chain cannot be read; a wallet's
   // failure is logged, counted in `errors` and retried on the next pass.
   [[nodiscard]] Result<TickReport> tick();
-  // tick() every `poll` until `stop` (serves /healthz and /metrics when health_port != 0).
+  // Binds health_host:health_port (when health_port != 0) and serves /healthz and /metrics on
+  // a background thread until the worker is destroyed; returns the bound port (0: none).
+  // Errors: Config (the port is taken or not available), never a silently shared port.
+  [[nodiscard]] Result<std::uint16_t> start_health();
+  // tick() every `poll` until `stop`.
   void run(const std::atomic<bool>& stop);
-  // The bound health port after run() started it (0 if none).
+  // The bound health port after start_health() (0 if none).
   [[nodiscard]] std::uint16_t health_port() const;
 
   struct Impl;
 
  private:
   explicit RotateWorker(std::unique_ptr<Impl> impl);
+  void record(const Result<TickReport>& r);
   std::unique_ptr<Impl> impl_;
 };
-
-// SHA-256 over the deleted objects, sorted by key: for each, u32 LE key length ‖ key ‖ SHA-256
-// of the object (docs/workers.md, "Destruction digest").
-[[nodiscard]] vault::Hash256 deletion_digest(
-    std::vector<std::pair<std::string, vault::Hash256>> deleted);
 
 }  // namespace ev::worker

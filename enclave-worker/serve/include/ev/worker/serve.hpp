@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "ev/common/clock.hpp"
 #include "ev/s3/object_store.hpp"
 #include "ev/worker/identity.hpp"
 #include "ev/worker/vault_chain.hpp"
@@ -37,6 +38,7 @@ struct ServeOptions {
   std::size_t max_wallet_credentials = 1000;
   std::uint64_t max_wallet_bytes = std::uint64_t{64} * 1024 * 1024;
   Rate challenges_per_agent{1, 10};
+  Clock* clock = nullptr;  // token and challenge expiry; nullptr: system clock
 };
 
 class ServeWorker {
