@@ -112,7 +112,7 @@ Result<void> call_cmd(const std::vector<std::string>& argv) {
   auto suri = args.get("suri");
   if (!suri) return make_error(Errc::Usage, "--suri is required (the signer's secret URI)");
   auto scheme_name = args.get("scheme");
-  if (!scheme_name) return make_error(Errc::Usage, "--scheme ed25519|ecdsa is required");
+  if (!scheme_name) return make_error(Errc::Usage, "--scheme sr25519|ed25519|ecdsa is required");
   const chain::Scheme scheme = EV_TRY(chain::parse_scheme(*scheme_name));
   std::optional<std::string_view> password;
   auto pw = args.get("password");
@@ -231,7 +231,8 @@ void register_chain_commands(std::vector<Command>& out) {
                  info_cmd});
   out.push_back(
       {"chain", "call", "sign a call with our code, submit it, wait and print its events",
-       "epochvault chain call <Pallet> <call> ['<json args>'] --suri SURI --scheme ed25519|ecdsa\n"
+       "epochvault chain call <Pallet> <call> ['<json args>'] --suri SURI --scheme "
+       "sr25519|ed25519|ecdsa\n"
        "    [--url URL] [--wait inblock|finalized] [--immortal] [--period N] [--tip N]\n"
        "    [--password P] [--output json]\n"
        "  names as in the runtime metadata (System remark_with_event); args: a JSON array\n"
