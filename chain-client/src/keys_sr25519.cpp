@@ -43,6 +43,13 @@ bool scalar_canonical(ByteSpan s) {
   return false;  // equal to l
 }
 
+// A canonical ristretto255 encoding, as curve25519-dalek's decompress demands. libsodium
+// 1.0.18 ignores bit 255 when decoding, so that bit is checked here.
+bool canonical_point(ByteSpan p) {
+  return p.size() == kPublicKeySize && (p[31] & 0x80) == 0 &&
+         crypto_core_ristretto255_is_valid_point(p.data()) == 1;
+}
+
 PublicKey base_mult(const std::uint8_t* scalar) {
   PublicKey p{};
   // Fails only when the result is the identity (a zero scalar), whose encoding is all zeros.
@@ -190,9 +197,16 @@ Result<void> verify(ByteSpan public_key, ByteSpan message, ByteSpan sig, std::st
   std::copy(sig.begin() + 32, sig.end(), s.begin());
   s[31] &= 0x7f;
   if (!scalar_canonical(s)) return malformed("sr25519 signature: s is not below the group order");
-  if (crypto_core_ristretto255_is_valid_point(public_key.data()) != 1) {
+  if (!canonical_point(public_key)) {
     return make_error(KeyErrc::InvalidPublicKey,
                       "sr25519 public key is not a canonical ristretto255 encoding");
+  }
+  // The identity (all zeros, the key of the secret 0) would accept R = identity, s = 0 for
+  // every message. schnorrkel takes it; we refuse it, as libsodium refuses small-order ed25519
+  // keys.
+  if (sodium_is_zero(public_key.data(), kPublicKeySize) != 0) {
+    return make_error(KeyErrc::InvalidPublicKey,
+                      "sr25519 public key is the identity point (any signature would verify)");
   }
   const ByteSpan big_r = sig.first(32);
   MerlinTranscript t = signing_transcript(context, message);
@@ -248,8 +262,7 @@ SecretKey derive_soft(const SecretKey& secret, const PublicKey& public_key,
 
 Result<PublicKey> derive_soft_public(ByteSpan public_key, const ChainCode& chain_code) {
   detail::ensure_sodium();
-  if (public_key.size() != kPublicKeySize ||
-      crypto_core_ristretto255_is_valid_point(public_key.data()) != 1) {
+  if (!canonical_point(public_key)) {
     return make_error(KeyErrc::InvalidPublicKey,
                       "sr25519 public key must be a canonical 32-byte ristretto255 encoding");
   }

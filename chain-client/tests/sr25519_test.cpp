@@ -171,6 +171,20 @@ TEST_CASE("sr25519: verification rejects, each with its reason", "[sr25519]") {
                 KeyErrc::InvalidPublicKey, "32 bytes");
   require_error(verify(Scheme::Sr25519, Bytes(32, 0xff), kMessage, sig), KeyErrc::InvalidPublicKey,
                 "ristretto255");
+  // Bit 255 set: not canonical (libsodium 1.0.18 alone would decode it, ignoring the bit).
+  Bytes high = pk;
+  high[31] |= 0x80;
+  require_error(verify(Scheme::Sr25519, high, kMessage, sig), KeyErrc::InvalidPublicKey,
+                "ristretto255");
+  Bytes identity_high(32, 0);
+  identity_high[31] = 0x80;
+  require_error(sr25519::derive_soft_public(identity_high, junction_chain_code("x")),
+                KeyErrc::InvalidPublicKey, "ristretto255");
+  // The identity key with R = identity and s = 0 would satisfy the equation for any message.
+  Bytes trivial(64, 0);
+  trivial[63] = 0x80;
+  require_error(verify(Scheme::Sr25519, Bytes(32, 0), kMessage, trivial), KeyErrc::InvalidPublicKey,
+                "identity");
   require_error(encode_multisignature(Scheme::Sr25519, Bytes(65, 1)), KeyErrc::MalformedSignature,
                 "64 bytes");
 }

@@ -1,6 +1,7 @@
 // sr25519 interop: epochvault's own implementation (through the `epochvault key` CLI) against
-// polkadot-js (@polkadot/util-crypto on @polkadot/wasm-crypto, i.e. schnorrkel in wasm) and
-// @scure/sr25519 (an independent pure-JS implementation).
+// polkadot-js's wasm schnorrkel (@polkadot/wasm-crypto), polkadot-js's @polkadot/util-crypto and
+// keyring (which sign and derive through @scure/sr25519 0.2) and @scure/sr25519 2.3 (an
+// independent pure-JS implementation).
 //   tests/interop/with-npm.sh node tests/interop/sr25519_interop.js <epochvault binary>
 // For random keys and messages: both verify our signatures and we verify theirs (and refuse
 // them for a changed message); our public keys equal theirs. For random SURIs (random phrases
@@ -15,6 +16,7 @@ const modules = path.join(__dirname, 'node_modules');
 const { Keyring } = require(path.join(modules, '@polkadot/keyring'));
 const utilCrypto = require(path.join(modules, '@polkadot/util-crypto'));
 const { u8aToHex, hexToU8a } = require(path.join(modules, '@polkadot/util'));
+const wasm = require(path.join(modules, '@polkadot/wasm-crypto'));
 
 const kKeys = Number(process.env.EV_SR25519_INTEROP_KEYS || 12);
 const kSuris = Number(process.env.EV_SR25519_INTEROP_SURIS || 24);
@@ -80,6 +82,8 @@ function randomJunctionName() {
 async function main() {
   if (!cli) fail('usage: sr25519_interop.js <epochvault binary>');
   await utilCrypto.cryptoWaitReady();
+  await wasm.waitReady();
+  if (!wasm.isReady()) fail('@polkadot/wasm-crypto did not initialise');
   const scure = await import(path.join(modules, '@scure/sr25519/index.js'));
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 
@@ -92,6 +96,10 @@ async function main() {
     const pub = u8aToHex(pjs.publicKey);
     expectEq(`key ${i}: public key vs polkadot-js`, info.publicKey, pub);
     expectEq(`key ${i}: public key vs @scure/sr25519`, info.publicKey, u8aToHex(scure.getPublicKey(scureSecret)));
+    const wasmPair = wasm.sr25519KeypairFromSeed(seed);  // secret (64) || public (32)
+    const wasmSecret = wasmPair.slice(0, 64);
+    const wasmPublic = wasmPair.slice(64);
+    expectEq(`key ${i}: public key vs wasm schnorrkel`, info.publicKey, u8aToHex(wasmPublic));
     expectEq(`key ${i}: SS58 vs polkadot-js keyring`, info.ss58Address, keyring.addFromSeed(seed).address);
 
     // Ours -> theirs.
@@ -99,12 +107,19 @@ async function main() {
     const sig = oursSign(suri, msg);
     expectEq(`key ${i}: polkadot-js verifies our signature`, utilCrypto.sr25519Verify(msg, sig, pjs.publicKey), true);
     expectEq(`key ${i}: @scure/sr25519 verifies our signature`, scure.verify(msg, hexToU8a(sig), pjs.publicKey), true);
+    expectEq(`key ${i}: wasm schnorrkel verifies our signature`, wasm.sr25519Verify(hexToU8a(sig), msg, wasmPublic), true);
+    expectEq(`key ${i}: wasm schnorrkel refuses our signature for a changed message`,
+      wasm.sr25519Verify(hexToU8a(sig), flipped(msg), wasmPublic), false);
     expectEq(`key ${i}: polkadot-js refuses our signature for a changed message`,
       utilCrypto.sr25519Verify(flipped(msg), sig, pjs.publicKey), false);
 
     // Theirs -> ours.
     const pjsSig = u8aToHex(utilCrypto.sr25519Sign(msg, pjs));
     const scureSig = u8aToHex(scure.sign(scureSecret, msg));
+    const wasmSig = u8aToHex(wasm.sr25519Sign(wasmPublic, wasmSecret, msg));
+    expectEq(`key ${i}: we verify wasm schnorrkel's signature`, oursVerifies(wasmSig, pub, msg), true);
+    expectEq(`key ${i}: we refuse wasm schnorrkel's signature for a changed message`,
+      oursVerifies(wasmSig, pub, flipped(msg)), false);
     expectEq(`key ${i}: we verify polkadot-js's signature`, oursVerifies(pjsSig, pub, msg), true);
     expectEq(`key ${i}: we verify @scure/sr25519's signature`, oursVerifies(scureSig, pub, msg), true);
     expectEq(`key ${i}: we refuse polkadot-js's signature for a changed message`,

@@ -56,7 +56,8 @@ using SecretKey = Secret<kSecretKeySize>;
 [[nodiscard]] Signature sign(const SecretKey& secret, const PublicKey& public_key, ByteSpan message,
                              std::string_view context = kSubstrateContext);
 
-// Errors: InvalidPublicKey (length, not a canonical ristretto255 encoding), MalformedSignature
+// Errors: InvalidPublicKey (length, not a canonical ristretto255 encoding, the identity point:
+// schnorrkel accepts that one, and with it R = identity, s = 0 for any message), MalformedSignature
 // (length, marker bit 0x80 of the last byte clear, s not canonical), BadSignature.
 [[nodiscard]] Result<void> verify(ByteSpan public_key, ByteSpan message, ByteSpan sig,
                                   std::string_view context = kSubstrateContext);
