@@ -14,17 +14,17 @@ static_assert(crypto_core_ristretto255_BYTES == kPublicKeySize);
 static_assert(crypto_core_ristretto255_SCALARBYTES == 32);
 static_assert(crypto_core_ristretto255_NONREDUCEDSCALARBYTES == 64);
 
-using Scalar = Secret<32>;
+using Scalar = Wiped<32>;
 
 // The scalar of 64 uniform bytes (Scalar::from_bytes_mod_order_wide); wipes `wide`.
-void reduce_wide(std::uint8_t* out, Secret<64>& wide) {
+void reduce_wide(std::uint8_t* out, Wiped<64>& wide) {
   crypto_core_ristretto255_scalar_reduce(out, wide.data());
-  sodium_memzero(wide.data(), wide.size());
+  sodium_memzero(wide.data(), 64);
 }
 
 // challenge_scalar(label): 64 challenge bytes reduced mod l.
 ByteArray<32> challenge_scalar(MerlinTranscript& t, std::string_view label) {
-  Secret<64> wide;
+  Wiped<64> wide;
   t.challenge_bytes(label, wide.mut());
   ByteArray<32> k{};
   reduce_wide(k.data(), wide);
@@ -84,7 +84,7 @@ Error malformed(const std::string& why) { return make_error(KeyErrc::MalformedSi
 
 SecretKey expand_mini_secret(const Seed& mini_secret) {
   detail::ensure_sodium();
-  Secret<64> h;
+  Wiped<64> h;
   crypto_hash_sha512(h.data(), mini_secret.data(), mini_secret.size());
   std::uint8_t* key = h.data();
   key[0] &= 248;
@@ -153,7 +153,7 @@ Signature sign_with_randomness(const SecretKey& secret, const PublicKey& public_
   MerlinRng rng = t.build_rng();
   rng.rekey_with_witness("signing", secret.view().last<32>());
   rng.finalize(randomness);
-  Secret<64> wide;
+  Wiped<64> wide;
   rng.fill(wide.mut());
   Scalar r;
   reduce_wide(r.data(), wide);
@@ -174,8 +174,8 @@ Signature sign_with_randomness(const SecretKey& secret, const PublicKey& public_
 Signature sign(const SecretKey& secret, const PublicKey& public_key, ByteSpan message,
                std::string_view context) {
   detail::ensure_sodium();
-  Secret<32> randomness;
-  randombytes_buf(randomness.data(), randomness.size());
+  Wiped<32> randomness;
+  randombytes_buf(randomness.data(), 32);
   return sign_with_randomness(secret, public_key, context, message, randomness.view());
 }
 
@@ -253,8 +253,8 @@ SecretKey derive_soft(const SecretKey& secret, const PublicKey& public_key,
   MerlinRng rng = t.build_rng();
   rng.rekey_with_witness("HDKD-nonce", secret.view().last<32>());
   rng.rekey_with_witness("HDKD-nonce", secret.view());
-  Secret<32> randomness;
-  randombytes_buf(randomness.data(), randomness.size());
+  Wiped<32> randomness;
+  randombytes_buf(randomness.data(), 32);
   rng.finalize(randomness.view());
   rng.fill(std::span<std::uint8_t>(out.data() + 32, 32));
   return out;

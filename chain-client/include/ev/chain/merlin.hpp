@@ -17,6 +17,28 @@ namespace ev::chain {
 // The Keccak-f[1600] permutation on a 200-byte state (lanes little-endian, as in FIPS 202).
 void keccak_f1600(std::span<std::uint8_t, 200> state);
 
+// A buffer wiped on destruction but not locked in memory: transcripts and nonces live for one
+// signature, and locking them would cost two system calls each time (as ed25519 signing in
+// keys_ed25519.cpp avoids too). Long-lived secrets stay in Secret<N>.
+template <std::size_t N>
+class Wiped {
+ public:
+  Wiped() = default;
+  Wiped(const Wiped&) = default;
+  Wiped(Wiped&&) noexcept = default;
+  Wiped& operator=(const Wiped&) = default;
+  Wiped& operator=(Wiped&&) noexcept = default;
+  ~Wiped() { ev::detail::secure_wipe(bytes_.data(), N); }
+
+  std::uint8_t* data() { return bytes_.data(); }
+  [[nodiscard]] const std::uint8_t* data() const { return bytes_.data(); }
+  std::span<std::uint8_t, N> mut() { return bytes_; }
+  [[nodiscard]] std::span<const std::uint8_t, N> view() const { return bytes_; }
+
+ private:
+  std::array<std::uint8_t, N> bytes_{};
+};
+
 // STROBE-128 (version 1.0.2), the subset merlin uses; `more` continues the previous operation.
 class Strobe128 {
  public:
@@ -34,7 +56,7 @@ class Strobe128 {
   void squeeze(std::span<std::uint8_t> out);
   void begin_op(std::uint8_t flags, bool more);
 
-  Secret<200> state_;
+  Wiped<200> state_;
   std::uint8_t pos_ = 0;
   std::uint8_t pos_begin_ = 0;
   std::uint8_t cur_flags_ = 0;
