@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache git ca-certificates
   clang libclang-rt-14-dev clang-format clang-tidy
-  libsodium-dev nettle-dev libsecp256k1-dev libssl-dev libxxhash-dev libsimdjson-dev nlohmann-json3-dev
+  libsodium-dev libsecp256k1-dev libssl-dev libxxhash-dev libsimdjson-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev sqlite3 libpugixml-dev libwebsocketpp-dev libasio-dev
-  catch2 libbenchmark-dev python3-mnemonic
+  catch2 libbenchmark-dev python3-mnemonic nettle-dev
   radosgw ceph-common ceph-mon ceph-osd
 )
 
