@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config ccache git ca-certificates
-  clang libclang-rt-14-dev clang-format clang-tidy
+  clang libclang-rt-14-dev clang-format clang-tidy llvm
   libsodium-dev libsecp256k1-dev libssl-dev libxxhash-dev libsimdjson-dev nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev sqlite3 libpugixml-dev libwebsocketpp-dev libasio-dev
   catch2 libbenchmark-dev python3-mnemonic nettle-dev

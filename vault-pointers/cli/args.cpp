@@ -7,11 +7,25 @@ std::string_view ev::ErrorTraits<ev::cli::Errc>::message(ev::cli::Errc e) {
     case ev::cli::Errc::Usage: return "usage";
     case ev::cli::Errc::BadInput: return "bad input";
     case ev::cli::Errc::Failed: return "failed";
+    case ev::cli::Errc::NoSuchGrant: return "no such grant";
+    case ev::cli::Errc::AlreadyRevoked: return "already revoked";
+    case ev::cli::Errc::Timeout: return "timed out";
   }
   return "error";
 }
 
 namespace ev::cli {
+
+int exit_code_of(const Error& e) {
+  if (e.domain != ErrorTraits<Errc>::domain) return 1;
+  switch (static_cast<Errc>(e.code)) {
+    case Errc::Usage: return 2;
+    case Errc::NoSuchGrant: return 3;
+    case Errc::AlreadyRevoked: return 4;
+    case Errc::Timeout: return 5;
+    default: return 1;
+  }
+}
 
 std::optional<std::string> Args::get(const std::string& name) const {
   auto it = options.find(name);

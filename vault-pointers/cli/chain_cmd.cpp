@@ -1,7 +1,9 @@
 // `epochvault chain ...`: talk to any Polkadot-SDK node (the dev node, a parachain node,
 // Chopsticks) through its metadata: runtime facts, signed calls, storage and events.
 // Output: human text by default, JSON with --output json (storage and events print one JSON
-// document per line). The node URL comes from --url (default ws://127.0.0.1:9944).
+// document per line). The node URL comes from --url, else $EPOCHVAULT_URL (default
+// ws://127.0.0.1:9944); the signer's secret URI from --suri, --suri-file, $EPOCHVAULT_SURI or a
+// prompt.
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -9,16 +11,13 @@
 #include "cli.hpp"
 #include "ev/chain/client.hpp"
 #include "ev/chain/keys.hpp"
+#include "ev/chain/ss58.hpp"
+#include "input.hpp"
 
 namespace ev::cli {
 namespace {
 
-constexpr const char* kDefaultUrl = "ws://127.0.0.1:9944";
-
-Result<std::unique_ptr<chain::ChainClient>> connect(const Args& args) {
-  const std::string url = args.get_or("url", kDefaultUrl);
-  return EV_TRY_CTX(url, chain::ChainClient::connect(url));
-}
+Result<std::unique_ptr<chain::ChainClient>> connect(const Args& args) { return connect_node(args); }
 
 Result<bool> json_output(const Args& args) {
   const std::string out = args.get_or("output", "text");
@@ -26,14 +25,6 @@ Result<bool> json_output(const Args& args) {
     return make_error(Errc::Usage, "--output '" + out + "': expected text or json");
   }
   return out == "json";
-}
-
-// A positional JSON argument; a bare word that is not JSON (an SS58 address, a name) is taken
-// as a JSON string.
-nlohmann::json json_arg(const std::string& text) {
-  auto v = nlohmann::json::parse(text, nullptr, false);
-  if (v.is_discarded()) return nlohmann::json(text);
-  return v;
 }
 
 Result<std::uint64_t> number_option(const Args& args, const std::string& name,
@@ -64,6 +55,24 @@ nlohmann::json event_json(const chain::EventRecord& e) {
     for (const auto& t : e.topics) j["topics"].push_back(to_hex(t));
   }
   return j;
+}
+
+// Sudo.RequireSudo: which account is the sudo key (a chain may hold the same SURI under two
+// schemes, e.g. the dev chain's //Alice ed25519 and //Alice ecdsa, only one of which is sudo).
+std::string sudo_hint(chain::ChainClient& client, const std::optional<std::string>& error,
+                      const chain::KeyPair& signer) {
+  if (error != std::optional<std::string>("Sudo.RequireSudo")) return {};
+  auto key = client.storage("Sudo", "Key", nlohmann::json::array());
+  if (!key || !key->has_value() || !(**key).is_string()) return {};
+  auto signer_ss58 = chain::ss58_encode(signer.account_id(), client.info().ss58_prefix);
+  std::string hint = " (the sudo key is " + (**key).get<std::string>() +
+                     "; this call was signed by " +
+                     (signer_ss58 ? *signer_ss58 : std::string("?")) + " (" +
+                     std::string(chain::scheme_name(signer.scheme())) + ")";
+  if (client.info().version.spec_name == "epochvault-dev") {
+    hint += "; on the dev chain sudo is //Alice with --scheme ecdsa, not ed25519";
+  }
+  return hint + ")";
 }
 
 Result<void> info_cmd(const std::vector<std::string>& argv) {
@@ -102,22 +111,22 @@ Result<void> info_cmd(const std::vector<std::string>& argv) {
 }
 
 Result<void> call_cmd(const std::vector<std::string>& argv) {
-  auto args = EV_TRY(
-      parse_args(argv, {"url", "suri", "scheme", "wait", "output", "period", "tip", "password"},
-                 {"immortal"}));
+  auto args = EV_TRY(parse_args(
+      argv, {"url", "suri", "suri-file", "scheme", "wait", "output", "period", "tip", "password"},
+      {"immortal"}));
   if (args.positional.size() < 2 || args.positional.size() > 3) {
     return make_error(Errc::Usage, "expected <Pallet> <call> ['<json args>'] (see --help)");
   }
   const bool json = EV_TRY(json_output(args));
-  auto suri = args.get("suri");
-  if (!suri) return make_error(Errc::Usage, "--suri is required (the signer's secret URI)");
   auto scheme_name = args.get("scheme");
   if (!scheme_name) return make_error(Errc::Usage, "--scheme sr25519|ed25519|ecdsa is required");
   const chain::Scheme scheme = EV_TRY(chain::parse_scheme(*scheme_name));
   std::optional<std::string_view> password;
   auto pw = args.get("password");
   if (pw) password = *pw;
-  const chain::KeyPair signer = EV_TRY_CTX("--suri", chain::from_suri(scheme, *suri, password));
+  const SecretUri suri = EV_TRY(secret_uri(args, "signer"));
+  const chain::KeyPair signer =
+      EV_TRY_CTX("--suri", chain::from_suri(scheme, suri.view(), password));
 
   chain::SubmitOptions opts;
   const std::string wait = args.get_or("wait", "inblock");
@@ -141,6 +150,8 @@ Result<void> call_cmd(const std::vector<std::string>& argv) {
     }
   }
   auto client = EV_TRY(connect(args));
+  call_args = EV_TRY(
+      prepare_call_args(*client->metadata(), args.positional[0], args.positional[1], call_args));
   Bytes call = EV_TRY(client->encode_call(args.positional[0], args.positional[1], call_args));
   if (!json) {
     opts.on_status = [](const chain::TxStatus& s) {
@@ -169,37 +180,23 @@ Result<void> call_cmd(const std::vector<std::string>& argv) {
                 out.success ? "success" : ("failed: " + out.dispatch_error.value_or("?")).c_str());
     for (const auto& e : out.events) {
       std::printf("event:     %s.%s %s\n", e.pallet.c_str(), e.name.c_str(),
-                  e.value.dump().c_str());
+                  humanize_event(*client->metadata(), e.pallet, e.name, e.value).dump().c_str());
     }
   }
   if (!out.success) {
     return make_error(Errc::Failed, "dispatch failed: " +
-                                        out.dispatch_error.value_or("no ExtrinsicSuccess event"));
+                                        out.dispatch_error.value_or("no ExtrinsicSuccess event") +
+                                        sudo_hint(*client, out.dispatch_error, signer));
   }
-  return ok();
-}
-
-Result<void> storage_cmd(const std::vector<std::string>& argv) {
-  auto args = EV_TRY(parse_args(argv, {"url", "at"}, {}));
-  if (args.positional.size() < 2) {
-    return make_error(Errc::Usage, "expected <Pallet> <Item> [keys...] (see --help)");
-  }
-  nlohmann::json keys = nlohmann::json::array();
-  for (std::size_t i = 2; i < args.positional.size(); ++i) {
-    keys.push_back(json_arg(args.positional[i]));
-  }
-  std::optional<chain::H256> at;
-  if (auto a = args.get("at")) at = EV_TRY_CTX("--at", from_hex_fixed<32>(*a));
-  auto client = EV_TRY(connect(args));
-  auto value = EV_TRY(client->storage(args.positional[0], args.positional[1], keys, at));
-  std::printf("%s\n", value ? value->dump().c_str() : "null");
   return ok();
 }
 
 Result<void> events_cmd(const std::vector<std::string>& argv) {
-  auto args = EV_TRY(parse_args(argv, {"url", "from", "to", "pallet"}, {}));
+  auto args = EV_TRY(parse_args(argv, {"url", "from", "to", "pallet", "output"}, {}));
   if (!args.positional.empty()) return make_error(Errc::Usage, "chain events takes no arguments");
+  const bool raw = EV_TRY(json_output(args));
   auto client = EV_TRY(connect(args));
+  auto md = client->metadata();
   auto best = EV_TRY(chain::rpc::chain_get_header(client->rpc()));
   if (!best) return make_error(Errc::Failed, "the node has no best block");
   const std::uint64_t to = EV_TRY(number_option(args, "to", best->number));
@@ -213,6 +210,7 @@ Result<void> events_cmd(const std::vector<std::string>& argv) {
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!pallet.empty() && events[i].pallet != pallet) continue;
       nlohmann::json j = event_json(events[i]);
+      if (!raw) j["fields"] = humanize_event(*md, events[i].pallet, events[i].name, j["fields"]);
       j["block"] = n;
       j["blockHash"] = to_hex(*hash);
       j["index"] = i;
@@ -231,20 +229,20 @@ void register_chain_commands(std::vector<Command>& out) {
                  info_cmd});
   out.push_back(
       {"chain", "call", "sign a call with our code, submit it, wait and print its events",
-       "epochvault chain call <Pallet> <call> ['<json args>'] --suri SURI --scheme "
-       "sr25519|ed25519|ecdsa\n"
+       "epochvault chain call <Pallet> <call> ['<json args>'] --scheme sr25519|ed25519|ecdsa\n"
+       "    [--suri SURI | --suri-file FILE] (else $EPOCHVAULT_SURI, else asked on a terminal)\n"
        "    [--url URL] [--wait inblock|finalized] [--immortal] [--period N] [--tip N]\n"
        "    [--password P] [--output json]\n"
        "  names as in the runtime metadata (System remark_with_event); args: a JSON array\n"
-       "  (positional) or object (by name); accounts as SS58 or 0x-hex; exit 1 if dispatch fails",
+       "  (positional) or object (by name); accounts as SS58 or 0x-hex; bytes as 0x-hex or text\n"
+       "  (\"github.com\"); blob ids as UUIDs; exit 1 if dispatch fails",
        call_cmd});
-  out.push_back({"chain", "storage", "read a storage value by pallet and item name (JSON)",
-                 "epochvault chain storage <Pallet> <Item> [key...] [--url URL] [--at 0xHASH]\n"
-                 "  each key is JSON (42, \"0x..\", [1,2]); a bare word is a string (SS58)",
-                 storage_cmd});
+  register_chain_read_commands(out);
   out.push_back({"chain", "events", "decoded events of a block range, one JSON line each",
                  "epochvault chain events [--url URL] [--from N] [--to M] [--pallet P]\n"
-                 "  default: the best block only",
+                 "    [--output json]\n"
+                 "  default: the best block only; service names as text, blob ids as UUIDs\n"
+                 "  (--output json: as the codec prints them, hex)",
                  events_cmd});
 }
 

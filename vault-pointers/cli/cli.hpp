@@ -12,7 +12,8 @@
 
 namespace ev::cli {
 
-enum class Errc { Usage = 1, BadInput, Failed };
+// Exit codes (main): Usage 2, NoSuchGrant 3, AlreadyRevoked 4, Timeout 5, anything else 1.
+enum class Errc { Usage = 1, BadInput, Failed, NoSuchGrant, AlreadyRevoked, Timeout };
 
 }  // namespace ev::cli
 
@@ -57,8 +58,13 @@ void register_key_commands(std::vector<Command>& out);
 void register_codec_commands(std::vector<Command>& out);
 void register_store_commands(std::vector<Command>& out);
 void register_chain_commands(std::vector<Command>& out);
+void register_chain_read_commands(std::vector<Command>& out);  // from register_chain_commands
 void register_mirror_commands(std::vector<Command>& out);
 void register_dev_commands(std::vector<Command>& out);
 void register_demo_commands(std::vector<Command>& out);
+void register_wallet_commands(std::vector<Command>& out);  // wallet ... and agent ...
+
+// The process exit code for a command's error (see Errc).
+[[nodiscard]] int exit_code_of(const Error& e);
 
 }  // namespace ev::cli

@@ -358,7 +358,10 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
               (dir / "serve.log").string().c_str());
   std::printf("  rotate:     %s/healthz, /metrics  (TEE-B; log %s)\n", health_url.c_str(),
               (dir / "rotate.log").string().c_str());
-  std::printf("  sudo:       //Alice (ecdsa); dev accounts //Alice..//Ferdie, ed25519 and ecdsa\n");
+  std::printf(
+      "  sudo:       //Alice with --scheme ecdsa only (//Alice ed25519 is another account)\n");
+  std::printf(
+      "  accounts:   //Alice..//Ferdie, each as ed25519 and as ecdsa (two accounts each)\n");
   std::printf("  endpoints:  %s\n", (dir / "endpoints.json").string().c_str());
   std::printf("try: epochvault demo --endpoints %s\n", (dir / "endpoints.json").string().c_str());
   std::printf("Ctrl-C stops everything.\n");

@@ -93,10 +93,38 @@ Result<void> generate_cmd(const std::vector<std::string>& argv) {
   return print_key(&pair, scheme, pair.public_key(), network, json, phrase, {});
 }
 
+// An account (SS58 under any network, or 0x + 64 hex digits) in both forms; no scheme needed.
+Result<void> print_account(const ByteArray<32>& account, std::uint16_t network, bool json) {
+  auto address = EV_TRY(chain::ss58_encode(account, network));
+  if (json) {
+    nlohmann::json j = {{"networkId", network_id(network)},
+                        {"accountId", to_hex(account)},
+                        {"ss58Address", address}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return ok();
+  }
+  std::printf("Account:\n");
+  std::printf("  Network ID:        %s\n", network_id(network).c_str());
+  std::printf("  Account ID:        %s\n", to_hex(account).c_str());
+  std::printf("  SS58 Address:      %s\n", address.c_str());
+  return ok();
+}
+
 Result<void> inspect_cmd(const std::vector<std::string>& argv) {
   auto args = EV_TRY(parse_args(argv, {"scheme", "network", "output", "password"}, {"public"}));
   if (args.positional.size() != 1) {
     return make_error(Errc::Usage, "expected one <suri> (or a public key with --public)");
+  }
+  // An SS58 address is never a secret URI; 0x + 64 hex digits is an account unless a scheme
+  // says it is a seed.
+  if (!args.has("public")) {
+    const std::string& text = args.positional[0];
+    const bool hex = text.rfind("0x", 0) == 0;
+    if (!hex || !args.has("scheme")) {
+      if (auto account = chain::parse_account_id(text)) {
+        return print_account(*account, EV_TRY(network_of(args)), EV_TRY(json_output(args)));
+      }
+    }
   }
   auto scheme = EV_TRY(scheme_of(args));
   auto network = EV_TRY(network_of(args));
@@ -169,7 +197,9 @@ void register_key_commands(std::vector<Command>& out) {
       {"key", "inspect", "show the public key, account id and address of a secret URI",
        "epochvault key inspect <suri> --scheme sr25519|ed25519|ecdsa [--password <pw>]\n"
        "  [--network <ss58 prefix>] [--output text|json]\n"
-       "epochvault key inspect <0xpublic key> --public --scheme sr25519|ed25519|ecdsa ...",
+       "epochvault key inspect <0xpublic key> --public --scheme sr25519|ed25519|ecdsa ...\n"
+       "epochvault key inspect <SS58 address | 0x account id> [--network <prefix>]\n"
+       "  an account in both forms (no --scheme: 0x + 64 hex digits is an account)",
        inspect_cmd});
   out.push_back(
       {"key", "sign", "sign a hex message (ecdsa signs its blake2_256; sr25519 is randomised)",

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ev::cli::register_mirror_commands(commands);
   ev::cli::register_dev_commands(commands);
   ev::cli::register_demo_commands(commands);
+  ev::cli::register_wallet_commands(commands);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
     auto r = c.run(rest);
     if (!r.ok()) {
       std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
-      return r.error().domain == "cli" && r.error().code == 1 ? 2 : 1;
+      return ev::cli::exit_code_of(r.error());
     }
     return 0;
   }

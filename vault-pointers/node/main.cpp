@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
       std::printf("  %-9s %-7s %s\n", acc.suri.c_str(),
                   std::string(ev::chain::scheme_name(acc.scheme)).c_str(), acc.ss58.c_str());
     }
-    std::printf("sudo: //Alice (ecdsa)\n");
+    std::printf(
+        "sudo: //Alice (ecdsa) only; //Alice (ed25519) is an ordinary account "
+        "(Sudo.RequireSudo)\n");
   }
   std::printf("genesis: %s\n", ev::to_hex((*node)->genesis_hash()).c_str());
   std::printf("best: #%u\n", (*node)->best().number);

@@ -28,7 +28,7 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   std::string cmd = shell_quote(EV_CLI_PATH);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   auto err_path = (dir.path() / "stderr").string();
-  cmd += " 2>" + shell_quote(err_path);
+  cmd += " </dev/null 2>" + shell_quote(err_path);  // never a terminal: no prompts
   CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;

@@ -116,3 +116,44 @@ TEST_CASE("cli: key generate makes a phrase that inspects to the same key", "[cl
   CHECK(k["publicKey"] == j["publicKey"]);
   CHECK(k["ss58Address"] == j["ss58Address"]);
 }
+
+TEST_CASE("cli: key inspect converts an account between SS58 and hex without a scheme", "[cli]") {
+  // //Charlie ed25519 (its account id is its public key).
+  const std::string ss58 = "5DbKjhNLpqX3zqZdNBc9BGb4fHU1cRBaDhJUskrvkwfraDi6";
+  const std::string hex = "0x439660b36c6c03afafca027b910b4fecf99801834c62a5e6006f27d978de234f";
+  auto a = run_cli({"key", "inspect", ss58, "--output", "json"});
+  REQUIRE(a.exit_code == 0);
+  CHECK(nlohmann::json::parse(a.out)["accountId"] == hex);
+  auto b = run_cli({"key", "inspect", hex, "--output", "json"});
+  REQUIRE(b.exit_code == 0);
+  CHECK(nlohmann::json::parse(b.out)["ss58Address"] == ss58);
+  auto c = run_cli({"key", "inspect", hex, "--network", "0", "--output", "json"});
+  REQUIRE(c.exit_code == 0);
+  CHECK(nlohmann::json::parse(c.out)["ss58Address"] != ss58);
+  // With --scheme, 0x + 64 hex digits is still a seed.
+  auto d = run_cli({"key", "inspect", hex, "--scheme", "ed25519", "--output", "json"});
+  REQUIRE(d.exit_code == 0);
+  CHECK(nlohmann::json::parse(d.out).contains("secretSeed"));
+}
+
+TEST_CASE("cli: user commands refuse bad input before touching a node", "[cli]") {
+  // No secret URI anywhere and stdin is not a terminal: a usage error naming the ways to give one.
+  auto r = run_cli({"agent", "revoke", "5DbKjhNLpqX3zqZdNBc9BGb4fHU1cRBaDhJUskrvkwfraDi6"});
+  require_one_line_error(r, "--suri-file");
+  CHECK(r.exit_code == 2);
+  require_one_line_error(run_cli({"agent", "revoke", "nobody", "--suri", "//Dave"}),
+                         "agent 'nobody'");
+  require_one_line_error(
+      run_cli({"agent", "authorize", "5DbKjhNLpqX3zqZdNBc9BGb4fHU1cRBaDhJUskrvkwfraDi6", "--suri",
+               "//Dave", "--services", "mail,GitHub"}),
+      "service 'GitHub'");
+  require_one_line_error(
+      run_cli({"agent", "authorize", "5DbKjhNLpqX3zqZdNBc9BGb4fHU1cRBaDhJUskrvkwfraDi6",
+               "--suri-file", "/nonexistent/suri"}),
+      "cannot be read");
+  require_one_line_error(
+      run_cli({"agent", "revoke", "5DbKjhNLpqX3zqZdNBc9BGb4fHU1cRBaDhJUskrvkwfraDi6", "--suri",
+               "//Dave", "--timeout", "0"}),
+      "--timeout");
+  require_one_line_error(run_cli({"wallet", "status"}), "name the wallet");
+}
