@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev clang-format clang-tidy llvm
   libsodium-dev libsecp256k1-dev libssl-dev libxxhash-dev libsimdjson-dev nlohmann-json3-dev
   libcpp-httplib-dev libcbor-dev libsqlite3-dev sqlite3 libpugixml-dev libwebsocketpp-dev libasio-dev
-  catch2 libbenchmark-dev python3-mnemonic
+  catch2 libbenchmark-dev python3-mnemonic nettle-dev
   libsystemd-dev systemd
   radosgw ceph-common ceph-mon ceph-osd
 )

@@ -245,11 +245,12 @@ Result<ExtrinsicSigner> ExtrinsicFormat::decode_signer(scale::Decoder& d) const 
   } else if (ecdsa_tag_ && sig_tag == *ecdsa_tag_) {
     s.scheme = Scheme::Ecdsa;
     sig_size = kEcdsaSignatureSize;
+  } else if (sr25519_tag_ && sig_tag == *sr25519_tag_) {
+    s.scheme = Scheme::Sr25519;
+    sig_size = kSr25519SignatureSize;
   } else {
-    const bool sr = sr25519_tag_ && sig_tag == *sr25519_tag_;
     return error_at(ExtrinsicErrc::BadSignatureTag, at_sig, "signature kind",
-                    "tag " + std::to_string(sig_tag) +
-                        (sr ? " (Sr25519) is not supported" : " is not a known MultiSignature"));
+                    "tag " + std::to_string(sig_tag) + " is not a known MultiSignature");
   }
   const ByteSpan sig = EV_TRY(read_raw(d, sig_size, "signature"));
   s.signature.assign(sig.begin(), sig.end());

@@ -5,6 +5,7 @@
 
 #include "ev/chain/hash.hpp"
 #include "ev/chain/keys.hpp"
+#include "ev/chain/sr25519.hpp"
 #include "keys_internal.hpp"
 
 namespace ev {
@@ -13,13 +14,14 @@ std::string_view ErrorTraits<chain::KeyErrc>::message(chain::KeyErrc e) {
   using chain::KeyErrc;
   switch (e) {
     case KeyErrc::UnknownScheme: return "unknown key scheme";
-    case KeyErrc::Unsupported: return "sr25519 is not supported yet";
+    case KeyErrc::Unsupported: return "not supported by this scheme";
     case KeyErrc::InvalidSeed: return "invalid seed";
     case KeyErrc::InvalidPublicKey: return "invalid public key";
     case KeyErrc::MalformedSignature: return "malformed signature";
     case KeyErrc::BadSignature: return "signature does not verify";
     case KeyErrc::InvalidSecretUri: return "invalid secret URI";
-    case KeyErrc::SoftDerivation: return "soft derivation is not supported for ed25519/ecdsa";
+    case KeyErrc::SoftDerivation:
+      return "soft derivation is sr25519 only (ed25519/ecdsa derive hard)";
     case KeyErrc::InvalidMnemonic: return "invalid mnemonic phrase";
     case KeyErrc::CryptoFailure: return "cryptographic library failure";
   }
@@ -34,10 +36,6 @@ namespace detail {
 void ensure_sodium() {
   static const bool ready = sodium_init() >= 0;
   EV_ASSERT(ready, "libsodium failed to initialise");
-}
-
-Error sr25519_unsupported(std::string_view what) {
-  return make_error(KeyErrc::Unsupported, std::string(what) + " (use ed25519 or ecdsa)");
 }
 
 }  // namespace detail
@@ -85,10 +83,30 @@ KeyPair::KeyPair(Scheme scheme, const Seed& seed, ByteSpan public_key)
   for (std::size_t i = 0; i < public_size_; ++i) public_[i] = public_key[i];
 }
 
+KeyPair KeyPair::make_sr25519(const Secret<64>& expanded, const Seed* mini_secret) {
+  const sr25519::PublicKey pk = sr25519::public_of(expanded);
+  KeyPair pair(Scheme::Sr25519, mini_secret != nullptr ? *mini_secret : Seed(), pk);
+  pair.has_seed_ = mini_secret != nullptr;
+  pair.sr_secret_ = expanded;
+  return pair;
+}
+
+Result<KeyPair> KeyPair::from_sr25519_secret(ByteSpan secret) {
+  sr25519::SecretKey key = EV_TRY(sr25519::secret_from_ed25519_bytes(secret));
+  return make_sr25519(key, nullptr);
+}
+
+const Seed& KeyPair::seed() const {
+  EV_ASSERT(has_seed_, "KeyPair::seed() of a key without a seed (check has_seed())");
+  return seed_;
+}
+
 Result<KeyPair> KeyPair::from_seed(Scheme scheme, ByteSpan seed) {
-  if (scheme == Scheme::Sr25519) return detail::sr25519_unsupported("key from seed");
   EV_TRY(check_size(KeyErrc::InvalidSeed, "seed", seed, kSeedSize));
   Seed secret(seed.first<kSeedSize>());
+  if (scheme == Scheme::Sr25519) {
+    return make_sr25519(sr25519::expand_mini_secret(secret), &secret);
+  }
   if (scheme == Scheme::Ed25519) {
     auto pk = detail::ed25519_public(secret);
     return KeyPair(scheme, secret, pk);
@@ -102,7 +120,6 @@ Result<KeyPair> KeyPair::from_seed(Scheme scheme, ByteSpan seed) {
 }
 
 Result<KeyPair> KeyPair::generate(Scheme scheme) {
-  if (scheme == Scheme::Sr25519) return detail::sr25519_unsupported("key generation");
   detail::ensure_sodium();
   Seed seed;
   // An ecdsa draw is invalid with probability ~2^-128; draw again rather than fail.
@@ -128,9 +145,14 @@ Result<Bytes> KeyPair::sign(ByteSpan message) const {
     case Scheme::Ed25519:
       return detail::ed25519_sign(seed_, ByteSpan(public_.data(), public_size_), message);
     case Scheme::Ecdsa: return detail::ecdsa_sign(seed_, message);
-    case Scheme::Sr25519: break;
+    case Scheme::Sr25519: {
+      sr25519::PublicKey pk{};
+      std::copy(public_.begin(), public_.begin() + kSr25519PublicKeySize, pk.begin());
+      const sr25519::Signature sig = sr25519::sign(sr_secret_, pk, message);
+      return Bytes(sig.begin(), sig.end());
+    }
   }
-  return detail::sr25519_unsupported("signing");
+  EV_ASSERT(false, "invalid Scheme value");
 }
 
 Result<Bytes> KeyPair::multisignature(ByteSpan message) const {
@@ -154,9 +176,9 @@ Result<void> verify(Scheme scheme, ByteSpan public_key, ByteSpan message, ByteSp
       return make_error(KeyErrc::BadSignature, "ecdsa: recovered public key " + to_hex(*recovered) +
                                                    " is not the expected one");
     }
-    case Scheme::Sr25519: break;
+    case Scheme::Sr25519: return sr25519::verify(public_key, message, sig);
   }
-  return detail::sr25519_unsupported("signature verification");
+  EV_ASSERT(false, "invalid Scheme value");
 }
 
 Result<void> verify_for_account(Scheme scheme, const AccountId32& account, ByteSpan message,
@@ -170,16 +192,18 @@ Result<void> verify_for_account(Scheme scheme, const AccountId32& account, ByteS
                                                    to_hex(recovered) + " is not of account " +
                                                    to_hex(account));
     }
-    case Scheme::Sr25519: break;
+    case Scheme::Sr25519: return sr25519::verify(account, message, sig);
   }
-  return detail::sr25519_unsupported("signature verification");
+  EV_ASSERT(false, "invalid Scheme value");
 }
 
 Result<AccountId32> account_id_of(Scheme scheme, ByteSpan public_key) {
   switch (scheme) {
+    case Scheme::Sr25519:
     case Scheme::Ed25519: {
-      EV_TRY(check_size(KeyErrc::InvalidPublicKey, "ed25519 public key", public_key,
-                        kEd25519PublicKeySize));
+      EV_TRY(check_size(KeyErrc::InvalidPublicKey,
+                        scheme == Scheme::Ed25519 ? "ed25519 public key" : "sr25519 public key",
+                        public_key, kEd25519PublicKeySize));
       AccountId32 id{};
       std::copy(public_key.begin(), public_key.end(), id.begin());
       return id;
@@ -187,9 +211,8 @@ Result<AccountId32> account_id_of(Scheme scheme, ByteSpan public_key) {
     case Scheme::Ecdsa:
       EV_TRY(detail::ecdsa_check_public(public_key));
       return blake2_256(public_key);
-    case Scheme::Sr25519: break;
   }
-  return detail::sr25519_unsupported("account id");
+  EV_ASSERT(false, "invalid Scheme value");
 }
 
 Result<Bytes> encode_multisignature(Scheme scheme, ByteSpan sig) {
@@ -204,7 +227,11 @@ Result<Bytes> encode_multisignature(Scheme scheme, ByteSpan sig) {
       EV_TRY(check_size(KeyErrc::MalformedSignature, "ecdsa signature", sig, kEcdsaSignatureSize));
       tag = 2;
       break;
-    case Scheme::Sr25519: return detail::sr25519_unsupported("MultiSignature encoding");
+    case Scheme::Sr25519:
+      EV_TRY(
+          check_size(KeyErrc::MalformedSignature, "sr25519 signature", sig, kSr25519SignatureSize));
+      tag = 1;
+      break;
   }
   Bytes out;
   out.reserve(1 + sig.size());

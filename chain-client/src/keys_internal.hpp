@@ -8,9 +8,6 @@ namespace ev::chain::detail {
 // Initialises libsodium once (thread-safe); aborts if it cannot.
 void ensure_sodium();
 
-// Error for any operation on sr25519; `what` names the operation.
-[[nodiscard]] Error sr25519_unsupported(std::string_view what);
-
 // ed25519 (keys_ed25519.cpp).
 [[nodiscard]] ByteArray<kEd25519PublicKeySize> ed25519_public(const Seed& seed);
 // REQUIRES: public_key == ed25519_public(seed) (the key pair caches it).

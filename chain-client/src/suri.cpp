@@ -1,4 +1,4 @@
-// Secret URIs and hard derivation, with subkey's grammar and sp_core's derivation.
+// Secret URIs, hard and (sr25519) soft derivation, with subkey's grammar and sp_core's derivation.
 // Format notes: docs/formats/keys.md#secret-uris.
 #include <sodium.h>
 
@@ -9,14 +9,21 @@
 #include "ev/chain/hash.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/chain/scale.hpp"
+#include "ev/chain/sr25519.hpp"
 #include "keys_internal.hpp"
 
 namespace ev::chain {
 namespace {
 
+struct Junction {
+  std::string_view name;
+  bool hard = true;
+  std::size_t offset = 0;  // of its first '/' in the URI
+};
+
 struct ParsedUri {
-  std::string_view phrase;                  // empty: the development phrase
-  std::vector<std::string_view> junctions;  // hard junction names, in order
+  std::string_view phrase;          // empty: the development phrase
+  std::vector<Junction> junctions;  // in order
   std::optional<std::string_view> password;
 };
 
@@ -87,11 +94,7 @@ Result<ParsedUri> parse_uri(std::string_view suri) {
     std::size_t start = i + (hard ? 2 : 1);
     std::size_t len = name_length(suri, start);
     if (len == 0) return uri_error(hard ? "empty hard junction" : "empty soft junction", i);
-    if (!hard) {
-      return make_error(KeyErrc::SoftDerivation,
-                        "soft junction at offset " + std::to_string(i) + " (use // for hard)");
-    }
-    out.junctions.push_back(suri.substr(start, len));
+    out.junctions.push_back(Junction{suri.substr(start, len), hard, i});
     i = start + len;
   }
   return out;
@@ -171,7 +174,8 @@ Result<Seed> derive_hard(Scheme scheme, const Seed& seed, const ByteArray<32>& c
   switch (scheme) {
     case Scheme::Ed25519: label = "Ed25519HDKD"; break;
     case Scheme::Ecdsa: label = "Secp256k1HDKD"; break;
-    case Scheme::Sr25519: return detail::sr25519_unsupported("hard derivation");
+    case Scheme::Sr25519:
+      return sr25519::derive_hard(sr25519::expand_mini_secret(seed), chain_code);
   }
   // SCALE((label, seed, chain_code)) = compact(len) || label || seed || chain_code.
   Secret<1 + 13 + kSeedSize + 32> input;
@@ -191,16 +195,37 @@ Result<Seed> derive_hard(Scheme scheme, const Seed& seed, const ByteArray<32>& c
 
 Result<KeyPair> from_suri(Scheme scheme, std::string_view suri,
                           std::optional<std::string_view> password) {
-  if (scheme == Scheme::Sr25519) return detail::sr25519_unsupported("secret URI");
   ParsedUri uri = EV_TRY(parse_uri(suri));
   if (uri.password && password) {
     return make_error(KeyErrc::InvalidSecretUri,
                       "a password was given both in the URI (///) and separately");
   }
   Seed seed = EV_TRY(root_seed(uri.phrase, password ? password : uri.password));
+  if (scheme == Scheme::Sr25519) {
+    // sp_core::sr25519::Pair::derive: a hard junction yields a new mini secret (expanded in
+    // Ed25519 mode), a soft one moves the expanded key and leaves no seed.
+    sr25519::SecretKey key = sr25519::expand_mini_secret(seed);
+    bool has_seed = true;
+    for (const Junction& j : uri.junctions) {
+      const ByteArray<32> code = junction_chain_code(j.name);
+      if (j.hard) {
+        seed = sr25519::derive_hard(key, code);
+        key = sr25519::expand_mini_secret(seed);
+      } else {
+        key = sr25519::derive_soft(key, sr25519::public_of(key), code);
+        has_seed = false;
+      }
+    }
+    return KeyPair::make_sr25519(key, has_seed ? &seed : nullptr);
+  }
   EV_TRY(KeyPair::from_seed(scheme, seed.view()));  // the root must be a valid key itself
-  for (std::string_view junction : uri.junctions) {
-    seed = EV_TRY(derive_hard(scheme, seed, junction_chain_code(junction)));
+  for (const Junction& j : uri.junctions) {
+    if (!j.hard) {
+      return make_error(
+          KeyErrc::SoftDerivation,
+          "soft junction at offset " + std::to_string(j.offset) + " (use // for hard)");
+    }
+    seed = EV_TRY(derive_hard(scheme, seed, junction_chain_code(j.name)));
   }
   return KeyPair::from_seed(scheme, seed.view());
 }

@@ -89,7 +89,8 @@ ExtrinsicFormat standard_format() {
 const KeyPair& alice(Scheme s) {
   static const KeyPair ed = from_suri(Scheme::Ed25519, "//Alice").value();
   static const KeyPair ec = from_suri(Scheme::Ecdsa, "//Alice").value();
-  return s == Scheme::Ed25519 ? ed : ec;
+  static const KeyPair sr = from_suri(Scheme::Sr25519, "//Alice").value();
+  return s == Scheme::Ed25519 ? ed : s == Scheme::Ecdsa ? ec : sr;
 }
 
 ChainIdentity identity() {
@@ -310,9 +311,10 @@ TEST_CASE("extrinsic: options with an inconsistent metadata hash mode are reject
 
 // ---- build / decode round trips ------------------------------------------------------------
 
-TEST_CASE("extrinsic: signed extrinsics round trip and verify (ed25519, ecdsa)", "[extrinsic]") {
+TEST_CASE("extrinsic: signed extrinsics round trip and verify (ed25519, ecdsa, sr25519)",
+          "[extrinsic]") {
   const auto f = standard_format();
-  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa);
+  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa, Scheme::Sr25519);
   const bool immortal = GENERATE(false, true);
   const std::size_t call_size = GENERATE(2, 60, 400);
   Bytes call(call_size, 0x33);
@@ -343,7 +345,7 @@ TEST_CASE("extrinsic: signed extrinsics round trip and verify (ed25519, ecdsa)",
 TEST_CASE("extrinsic: verification fails for a flipped bit, wrong genesis or birth hash",
           "[extrinsic]") {
   const auto f = standard_format();
-  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa);
+  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa, Scheme::Sr25519);
   const TxOptions opts = mortal_options();
   const Bytes xt = f.build_signed(alice(scheme), kCall, identity(), opts).value();
   auto d = f.decode(xt).value();
@@ -471,23 +473,20 @@ TEST_CASE("extrinsic decode: rejects address kinds other than Id", "[extrinsic]"
                 "at offset 3: address kind");
 }
 
-TEST_CASE("extrinsic decode: rejects sr25519 and unknown signature tags", "[extrinsic]") {
+TEST_CASE("extrinsic decode: rejects unknown signature tags", "[extrinsic]") {
   Bytes body = body_of(signed_xt());
-  body[34] = 1;
-  require_error(standard_format().decode(with_prefix(body)), ExtrinsicErrc::BadSignatureTag,
-                "Sr25519");
   body[34] = 3;
   require_error(standard_format().decode(with_prefix(body)), ExtrinsicErrc::BadSignatureTag,
                 "tag 3");
 }
 
 TEST_CASE("extrinsic decode: every cut before the call is truncated", "[extrinsic]") {
-  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa);
+  const Scheme scheme = GENERATE(Scheme::Ed25519, Scheme::Ecdsa, Scheme::Sr25519);
   const auto f = standard_format();
   const Bytes body = body_of(signed_xt(scheme));
   const std::size_t extra_size = f.encode_extra(mortal_options()).value().size();
   const std::size_t call_start = body.size() - kCall.size();
-  REQUIRE(call_start == 1 + 33 + 1 + (scheme == Scheme::Ed25519 ? 64 : 65) + extra_size);
+  REQUIRE(call_start == 1 + 33 + 1 + (scheme == Scheme::Ecdsa ? 65 : 64) + extra_size);
   for (std::size_t cut = 0; cut < body.size(); ++cut) {
     INFO("body cut to " << cut << " bytes");
     const auto r = f.decode(with_prefix(ByteSpan(body).first(cut)));

@@ -57,21 +57,6 @@ TEST_CASE("scheme: rejects an unknown name and says which", "[keys]") {
   require_error(parse_scheme("ed25519 "), KeyErrc::UnknownScheme, "ed25519");
 }
 
-TEST_CASE("sr25519: every operation fails with 'not supported yet'", "[keys]") {
-  const std::string_view msg = "sr25519 is not supported yet";
-  Bytes pk(32, 1), sig(64, 2);
-  require_error(KeyPair::from_seed(Scheme::Sr25519, seed_of(1)), KeyErrc::Unsupported, msg);
-  require_error(KeyPair::generate(Scheme::Sr25519), KeyErrc::Unsupported, msg);
-  require_error(from_suri(Scheme::Sr25519, "//Alice"), KeyErrc::Unsupported, msg);
-  require_error(from_suri(Scheme::Sr25519, "not a uri!"), KeyErrc::Unsupported, msg);
-  require_error(verify(Scheme::Sr25519, pk, kMessage, sig), KeyErrc::Unsupported, msg);
-  require_error(verify_for_account(Scheme::Sr25519, AccountId32{}, kMessage, sig),
-                KeyErrc::Unsupported, msg);
-  require_error(account_id_of(Scheme::Sr25519, pk), KeyErrc::Unsupported, msg);
-  require_error(encode_multisignature(Scheme::Sr25519, sig), KeyErrc::Unsupported, msg);
-  require_error(derive_hard(Scheme::Sr25519, Seed{}, ByteArray<32>{}), KeyErrc::Unsupported, msg);
-}
-
 TEST_CASE("from_seed: rejects a seed that is not 32 bytes", "[keys]") {
   for (Scheme s : {Scheme::Ed25519, Scheme::Ecdsa}) {
     require_error(KeyPair::from_seed(s, Bytes(31, 1)), KeyErrc::InvalidSeed, "got 31");

@@ -148,9 +148,9 @@ TEST_CASE("suri: 0x seed with bad hex or wrong length is rejected", "[suri]") {
                 "not a secp256k1 secret key");
 }
 
-TEST_CASE("suri: soft junctions are rejected", "[suri]") {
+TEST_CASE("suri: soft junctions are rejected for ed25519 and ecdsa", "[suri]") {
   for (Scheme s : kBoth) {
-    const std::string_view why = "soft derivation is not supported for ed25519/ecdsa";
+    const std::string_view why = "soft derivation is sr25519 only";
     require_error(from_suri(s, "/Alice"), KeyErrc::SoftDerivation, why);
     require_error(from_suri(s, "//Alice/1"), KeyErrc::SoftDerivation, "offset 7");
     require_error(from_suri(s, kSeedHex + "/x//y"), KeyErrc::SoftDerivation, why);

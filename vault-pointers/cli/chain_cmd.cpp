@@ -119,7 +119,7 @@ Result<void> call_cmd(const std::vector<std::string>& argv) {
   }
   const bool json = EV_TRY(json_output(args));
   auto scheme_name = args.get("scheme");
-  if (!scheme_name) return make_error(Errc::Usage, "--scheme ed25519|ecdsa is required");
+  if (!scheme_name) return make_error(Errc::Usage, "--scheme sr25519|ed25519|ecdsa is required");
   const chain::Scheme scheme = EV_TRY(chain::parse_scheme(*scheme_name));
   std::optional<std::string_view> password;
   auto pw = args.get("password");
@@ -229,7 +229,7 @@ void register_chain_commands(std::vector<Command>& out) {
                  info_cmd});
   out.push_back(
       {"chain", "call", "sign a call with our code, submit it, wait and print its events",
-       "epochvault chain call <Pallet> <call> ['<json args>'] --scheme ed25519|ecdsa\n"
+       "epochvault chain call <Pallet> <call> ['<json args>'] --scheme sr25519|ed25519|ecdsa\n"
        "    [--suri SURI | --suri-file FILE] (else $EPOCHVAULT_SURI, else asked on a terminal)\n"
        "    [--url URL] [--wait inblock|finalized] [--immortal] [--period N] [--tip N]\n"
        "    [--password P] [--output json]\n"

@@ -2,7 +2,8 @@
 // (--endpoints FILE, as `epochvault dev` writes it) or against a stack of its own (this binary's
 // `dev` in a fresh temporary directory, stopped and removed afterwards).
 //
-//   1. wallet //Dave (ed25519) authorizes agents A = //Eve (ecdsa) and B = //Ferdie (ed25519)
+//   1. wallet //Dave (sr25519, a wallet's default) authorizes agents A = //Eve (ecdsa) and
+//      B = //Ferdie (ed25519)
 //   2. A and B prove their keys to epochvault-serve and receive tokens
 //   3. A stores github.com, B stores aws.amazon.com (fresh random bytes each run)
 //   4. both read their credential back, byte for byte
@@ -342,7 +343,7 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
   auto api_ptr = EV_TRY(Api::open(serve));
   Api& api = *api_ptr;
 
-  const chain::KeyPair wallet_key = EV_TRY(chain::from_suri(chain::Scheme::Ed25519, "//Dave"));
+  const chain::KeyPair wallet_key = EV_TRY(chain::from_suri(chain::Scheme::Sr25519, "//Dave"));
   const vault::AccountId wallet = wallet_key.account_id();
   std::vector<Agent> agents;
   agents.push_back(
@@ -356,7 +357,7 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
   Agent& b = agents[1];
 
   std::printf("epochvault demo: node %s, serve %s\n", node_rpc.c_str(), serve.c_str());
-  std::printf("  wallet  //Dave   (ed25519) %s\n", to_hex(wallet).c_str());
+  std::printf("  wallet  //Dave   (sr25519) %s\n", to_hex(wallet).c_str());
   std::printf("  agent A //Eve    (ecdsa)   %s\n", to_hex(a.key.account_id()).c_str());
   std::printf("  agent B //Ferdie (ed25519) %s\n", to_hex(b.key.account_id()).c_str());
   std::fflush(stdout);

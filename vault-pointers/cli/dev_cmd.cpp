@@ -307,7 +307,7 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
   nlohmann::json accounts = nlohmann::json::array();
   for (const auto& a : EV_TRY(devnode::dev_accounts())) {
     accounts.push_back({{"suri", a.suri},
-                        {"scheme", a.scheme == chain::Scheme::Ed25519 ? "ed25519" : "ecdsa"},
+                        {"scheme", std::string(chain::scheme_name(a.scheme))},
                         {"ss58", a.ss58}});
   }
   const nlohmann::json endpoints = {{"node_rpc", url},

@@ -13,9 +13,10 @@ namespace {
 
 constexpr std::uint16_t kDefaultNetwork = 42;
 
+// sr25519 unless --scheme says otherwise, as subkey.
 Result<chain::Scheme> scheme_of(const Args& args) {
   auto name = args.get("scheme");
-  if (!name) return make_error(Errc::Usage, "--scheme ed25519|ecdsa is required");
+  if (!name) return chain::Scheme::Sr25519;
   return chain::parse_scheme(*name);
 }
 
@@ -42,14 +43,16 @@ std::string network_id(std::uint16_t prefix) {
 }
 
 // Prints what subkey prints for a key: the secret (when known), public key, account id and the
-// SS58 forms. `phrase` is shown only for generated keys.
+// SS58 forms. `phrase` is shown only for generated keys. An sr25519 key reached through a soft
+// junction has no seed: "n/a", as subkey prints.
 Result<void> print_key(const chain::KeyPair* pair, chain::Scheme scheme, const Bytes& public_key,
                        std::uint16_t network, bool json, const std::string& phrase,
                        const std::string& uri) {
   auto account = EV_TRY(chain::account_id_of(scheme, public_key));
   auto address = EV_TRY(chain::ss58_encode(account, network));
   auto ss58_public = EV_TRY(chain::ss58_encode(public_key, network));
-  std::string seed = pair != nullptr ? to_hex(pair->seed().view()) : std::string();
+  std::string seed;
+  if (pair != nullptr) seed = pair->has_seed() ? to_hex(pair->seed().view()) : "n/a";
   if (json) {
     nlohmann::json j;
     if (!phrase.empty()) j["secretPhrase"] = phrase;
@@ -160,8 +163,8 @@ Result<void> sign_cmd(const std::vector<std::string>& argv) {
   return ok();
 }
 
-// The signer may be given as a public key (0x-hex) or, for ed25519 whose account id is the
-// public key, as an SS58 address.
+// The signer may be given as a public key (0x-hex) or, for sr25519 and ed25519 whose account id
+// is the public key, as an SS58 address.
 Result<void> verify_cmd(const std::vector<std::string>& argv) {
   auto args = EV_TRY(parse_args(argv, {"scheme", "message"}, {}));
   if (args.positional.size() != 2) {
@@ -184,24 +187,27 @@ Result<void> verify_cmd(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+// --scheme defaults to sr25519 in every key command.
 void register_key_commands(std::vector<Command>& out) {
   out.push_back({"key", "generate", "generate a key with a new BIP39 phrase",
-                 "epochvault key generate --scheme ed25519|ecdsa [--words 12|15|18|21|24]\n"
+                 "epochvault key generate --scheme sr25519|ed25519|ecdsa [--words 12|15|18|21|24]\n"
                  "  [--network <ss58 prefix>] [--output text|json]",
                  generate_cmd});
-  out.push_back({"key", "inspect", "show the public key, account id and address of a secret URI",
-                 "epochvault key inspect <suri> --scheme ed25519|ecdsa [--password <pw>]\n"
-                 "  [--network <ss58 prefix>] [--output text|json]\n"
-                 "epochvault key inspect <0xpublic key> --public --scheme ed25519|ecdsa ...\n"
-                 "epochvault key inspect <SS58 address | 0x account id> [--network <prefix>]\n"
-                 "  an account in both forms (no --scheme: 0x + 64 hex digits is an account)",
-                 inspect_cmd});
-  out.push_back({"key", "sign", "sign a hex message (ecdsa signs its blake2_256)",
-                 "epochvault key sign --suri <suri> --scheme ed25519|ecdsa --message <0xhex>",
-                 sign_cmd});
+  out.push_back(
+      {"key", "inspect", "show the public key, account id and address of a secret URI",
+       "epochvault key inspect <suri> --scheme sr25519|ed25519|ecdsa [--password <pw>]\n"
+       "  [--network <ss58 prefix>] [--output text|json]\n"
+       "epochvault key inspect <0xpublic key> --public --scheme sr25519|ed25519|ecdsa ...\n"
+       "epochvault key inspect <SS58 address | 0x account id> [--network <prefix>]\n"
+       "  an account in both forms (no --scheme: 0x + 64 hex digits is an account)",
+       inspect_cmd});
+  out.push_back(
+      {"key", "sign", "sign a hex message (ecdsa signs its blake2_256; sr25519 is randomised)",
+       "epochvault key sign --suri <suri> --scheme sr25519|ed25519|ecdsa --message <0xhex>",
+       sign_cmd});
   out.push_back({"key", "verify", "verify a signature over a hex message",
                  "epochvault key verify <0xsignature> <0xpublic key | account (SS58 or 0x 32 "
-                 "bytes)> --scheme ed25519|ecdsa --message <0xhex>",
+                 "bytes)> --scheme sr25519|ed25519|ecdsa --message <0xhex>",
                  verify_cmd});
 }
 

@@ -511,13 +511,14 @@ void register_wallet_commands(std::vector<Command>& out) {
   out.push_back({"agent", "authorize",
                  "grant an agent the wallet's services (signed by the wallet)",
                  "epochvault agent authorize AGENT [--services a,b] [--suri SURI | --suri-file F]\n"
-                 "    [--scheme ed25519|ecdsa] [--url URL] [--output json]\n"
+                 "    [--scheme sr25519|ed25519|ecdsa] [--url URL] [--output json]\n"
                  "  no --services: every service; the secret URI may also come from\n"
                  "  $EPOCHVAULT_SURI or a prompt",
                  authorize_cmd});
   out.push_back(
       {"agent", "revoke", "revoke an agent and wait until its epoch is rotated, swept, destroyed",
-       "epochvault agent revoke AGENT [--suri SURI | --suri-file F] [--scheme ed25519|ecdsa]\n"
+       "epochvault agent revoke AGENT [--suri SURI | --suri-file F] [--scheme "
+       "sr25519|ed25519|ecdsa]\n"
        "    [--url URL] [--no-wait] [--timeout SECONDS] [--output json]\n"
        "  exit codes: 0 done, 3 no such grant, 4 already revoked, 5 not done within --timeout\n"
        "  (default 900 s), 2 usage, 1 anything else",

@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     std::printf("dev accounts (secret URI, scheme, SS58 address):\n");
     for (const auto& acc : *accounts) {
       std::printf("  %-9s %-7s %s\n", acc.suri.c_str(),
-                  acc.scheme == ev::chain::Scheme::Ed25519 ? "ed25519" : "ecdsa", acc.ss58.c_str());
+                  std::string(ev::chain::scheme_name(acc.scheme)).c_str(), acc.ss58.c_str());
     }
     std::printf(
         "sudo: //Alice (ecdsa) only; //Alice (ed25519) is an ordinary account "

@@ -658,15 +658,16 @@ TEST_CASE("serve: forged, expired, misused tokens and bad signatures are refused
   CHECK(reuse.status == 401);
   // An agent without a grant gets no token.
   CHECK(s.token_reply(eve, w).status == 403);
-  // sr25519 is refused clearly.
+  // An ed25519 signature presented as sr25519 fails verification (no marker bit or no match).
   auto c2 = s.request("POST", "/v1/auth/challenge",
                       json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
-  auto sr = s.request(
-      "POST", "/v1/auth/token",
-      json{{"challenge_id", c2.body["challenge_id"]}, {"scheme", "sr25519"}, {"signature", "0x00"}}
-          .dump());
-  CHECK(sr.status == 400);
-  CHECK(sr.body["error"]["message"].get<std::string>().find("not supported") != std::string::npos);
+  const auto ed_sig = dave.sign(as_bytes(c2.body["message"].get<std::string>())).value();
+  auto sr = s.request("POST", "/v1/auth/token",
+                      json{{"challenge_id", c2.body["challenge_id"]},
+                           {"scheme", "sr25519"},
+                           {"signature", to_hex(ed_sig)}}
+                          .dump());
+  CHECK(sr.status == 401);
   // A valid token for one wallet does not open another.
   const std::string tw = s.token(dave, w);
   CHECK(s.get(tw, kFerdie().account_id(), "x").status == 403);
@@ -675,6 +676,23 @@ TEST_CASE("serve: forged, expired, misused tokens and bad signatures are refused
   auto expired = s.get(tw, w, "x");
   CHECK(expired.status == 401);
   CHECK(expired.body["error"]["message"].get<std::string>().find("expired") != std::string::npos);
+}
+
+TEST_CASE("serve: an sr25519 wallet authorizes an sr25519 agent, which stores and reads",
+          "[worker]") {
+  Stack s;
+  const auto wallet = key(chain::Scheme::Sr25519, "//Dave");
+  const auto agent = key(chain::Scheme::Sr25519, "//Eve//agent/1");
+  const AccountId w = wallet.account_id();
+  s.user_call(wallet, vault::AuthorizeAgent{agent.account_id(), {}});
+  const std::string ta = s.token(agent, w);
+  REQUIRE(s.put(ta, w, "github.com", "sr-secret").status == 201);
+  CHECK(unb64(s.get(ta, w, "github.com").body["data"]) == "sr-secret");
+  const std::string tw = s.token(wallet, w);
+  CHECK(unb64(s.get(tw, w, "github.com").body["data"]) == "sr-secret");
+  s.user_call(wallet, vault::RevokeAgent{agent.account_id()});
+  CHECK(s.get(ta, w, "github.com").status == 403);
+  CHECK(s.token_reply(agent, w).status == 403);
 }
 
 TEST_CASE("serve: bad requests get precise 4xx JSON errors and change nothing", "[worker]") {

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   (void)ev::worker::parse_challenge_request(in);
   if (auto t = ev::worker::parse_token_request(in)) {
-    if (t->scheme == ev::chain::Scheme::Sr25519) __builtin_trap();
+    if (t->signature.size() > 100) __builtin_trap();
   }
   if (auto p = ev::worker::parse_put_request(in)) {
     if (p->size() > ev::enclave::kMaxCredentialSize) __builtin_trap();

@@ -61,9 +61,6 @@ Result<TokenRequest> parse_token_request(std::string_view body) {
   const std::string sig = EV_TRY(string_field(j, "signature"));
   auto s = chain::parse_scheme(scheme);
   if (!s) return bad("scheme '" + scheme.substr(0, 40) + "': " + s.error().message);
-  if (*s == chain::Scheme::Sr25519) {
-    return bad("scheme sr25519 is not supported yet (use ed25519 or ecdsa)");
-  }
   t.scheme = *s;
   if (sig.size() > 200) return bad("signature too long");
   auto bytes = from_hex(sig);

@@ -29,10 +29,8 @@ TEST_CASE("cli: --help lists the key and codec commands", "[cli]") {
 
 TEST_CASE("cli: bad input gives one clear stderr line and a non-zero exit", "[cli]") {
   require_one_line_error(run_cli({"nope"}), "unknown command");
-  require_one_line_error(run_cli({"key", "inspect", "//Alice"}), "--scheme");
   require_one_line_error(run_cli({"key", "inspect", "//Alice", "--scheme", "rsa"}), "rsa");
-  require_one_line_error(run_cli({"key", "inspect", "//Alice", "--scheme", "sr25519"}),
-                         "sr25519 is not supported");
+  require_one_line_error(run_cli({"key", "inspect", "//Alice/"}), "empty soft junction");
   require_one_line_error(run_cli({"key", "inspect", "//Alice/soft", "--scheme", "ed25519"}),
                          "soft derivation");
   require_one_line_error(run_cli({"key", "inspect", "0x1234", "--scheme", "ecdsa"}), "seed");
@@ -50,7 +48,7 @@ TEST_CASE("cli: bad input gives one clear stderr line and a non-zero exit", "[cl
 }
 
 TEST_CASE("cli: key sign then verify round-trips, and a changed message fails", "[cli]") {
-  for (const char* scheme : {"ed25519", "ecdsa"}) {
+  for (const char* scheme : {"sr25519", "ed25519", "ecdsa"}) {
     auto info = run_cli({"key", "inspect", "//Bob", "--scheme", scheme, "--output", "json"});
     REQUIRE(info.exit_code == 0);
     auto j = nlohmann::json::parse(info.out);
@@ -67,6 +65,44 @@ TEST_CASE("cli: key sign then verify round-trips, and a changed message fails", 
     require_one_line_error(
         run_cli({"key", "verify", s, pk, "--scheme", scheme, "--message", "0x02"}), "signature");
   }
+}
+
+TEST_CASE("cli: the key commands default to sr25519, as subkey", "[cli]") {
+  auto info = run_cli({"key", "inspect", "//Alice", "--output", "json"});
+  REQUIRE(info.exit_code == 0);
+  auto j = nlohmann::json::parse(info.out);
+  // Alice's sr25519 key, as subkey and polkadot-js print it.
+  CHECK(j["publicKey"] == "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d");
+  CHECK(j["ss58Address"] == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+  CHECK(j["secretSeed"] != "n/a");
+  auto explicit_scheme =
+      run_cli({"key", "inspect", "//Alice", "--scheme", "sr25519", "--output", "json"});
+  CHECK(nlohmann::json::parse(explicit_scheme.out) == j);
+
+  // A soft junction leaves no seed: "n/a", as subkey prints.
+  auto soft = run_cli({"key", "inspect", "//Alice/soft", "--output", "json"});
+  REQUIRE(soft.exit_code == 0);
+  auto k = nlohmann::json::parse(soft.out);
+  CHECK(k["secretSeed"] == "n/a");
+  CHECK(k["publicKey"] != j["publicKey"]);
+
+  auto sig = run_cli({"key", "sign", "--suri", "//Alice", "--message", "0x0102"});
+  REQUIRE(sig.exit_code == 0);
+  const std::string s = sig.out.substr(0, sig.out.size() - 1);
+  CHECK(run_cli({"key", "verify", s, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+                 "--message", "0x0102"})
+            .exit_code == 0);
+  require_one_line_error(
+      run_cli({"key", "verify", s, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "--scheme",
+               "ed25519", "--message", "0x0102"}),
+      "signature");
+
+  auto gen = run_cli({"key", "generate", "--output", "json"});
+  REQUIRE(gen.exit_code == 0);
+  auto g = nlohmann::json::parse(gen.out);
+  auto again =
+      run_cli({"key", "inspect", g["secretPhrase"].get<std::string>(), "--output", "json"});
+  CHECK(nlohmann::json::parse(again.out)["publicKey"] == g["publicKey"]);
 }
 
 TEST_CASE("cli: key generate makes a phrase that inspects to the same key", "[cli]") {

@@ -83,7 +83,8 @@ ByteArray<32> extrinsics_root(const std::vector<Bytes>& extrinsics) {
 
 Result<std::vector<DevAccount>> dev_accounts() {
   std::vector<DevAccount> out;
-  for (chain::Scheme scheme : {chain::Scheme::Ed25519, chain::Scheme::Ecdsa}) {
+  for (chain::Scheme scheme :
+       {chain::Scheme::Ed25519, chain::Scheme::Ecdsa, chain::Scheme::Sr25519}) {
     for (const char* name : {"Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"}) {
       DevAccount a;
       a.name = name;

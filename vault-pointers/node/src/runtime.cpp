@@ -217,16 +217,7 @@ Runtime::Validity Runtime::validate(
   Validity v;
   auto xt = format_->decode(encoded);
   if (!xt) {
-    // An Sr25519 MultiSignature is well-formed for a Substrate node; its proof cannot be checked
-    // here, so it fails as a bad signature.
-    const Error& e = xt.error();
-    if (e.domain == "extrinsic" &&
-        e.code == static_cast<int>(chain::ExtrinsicErrc::BadSignatureTag) &&
-        e.message.find("Sr25519") != std::string::npos) {
-      v.invalid = TxInvalid::BadProof;
-      return v;
-    }
-    v.format_error = e.to_string();
+    v.format_error = xt.error().to_string();
     return v;
   }
   auto call = decode_runtime_call(xt->call);

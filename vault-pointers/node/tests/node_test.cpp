@@ -142,9 +142,10 @@ std::optional<chain::RpcErrorInfo> rpc_error(const Result<json>& r) {
 
 }  // namespace
 
-TEST_CASE("node: ed25519 and ecdsa signed remark_with_event are included with Remarked", "[node]") {
+TEST_CASE("node: ed25519, ecdsa and sr25519 signed remark_with_event are included with Remarked",
+          "[node]") {
   Harness h;
-  for (auto scheme : {chain::Scheme::Ed25519, chain::Scheme::Ecdsa}) {
+  for (auto scheme : {chain::Scheme::Ed25519, chain::Scheme::Ecdsa, chain::Scheme::Sr25519}) {
     const auto bob = key(scheme, "//Bob");
     const auto evs = h.include(h.sign(bob, remark_with_event("hello"), 0, true));
     CHECK(has_event(evs, "System", "Remarked"));
@@ -158,7 +159,7 @@ TEST_CASE("node: ed25519 and ecdsa signed remark_with_event are included with Re
   CHECK(*next == 1);
   auto head = h.rpc->call("chain_getHeader", "[]");
   REQUIRE(head.ok());
-  CHECK((*head)["number"] == "0x2");
+  CHECK((*head)["number"] == "0x3");
   auto block = h.rpc->call("chain_getBlock", "[]");
   REQUIRE(block.ok());
   CHECK((*block)["block"]["extrinsics"].size() == 1);
@@ -187,7 +188,8 @@ TEST_CASE("node: stale nonce is rejected with 1010 outdated, bad signature with 
   // compact(len) (1 or 2 bytes here) ++ 0x84 ++ MultiAddress::Id ++ account ++ signature tag
   const std::size_t tag_at = ((sr[0] & 3) == 1 ? 2u : 1u) + 1 + 1 + 32;
   REQUIRE(sr[tag_at] == 0x00);  // Ed25519
-  sr[tag_at] = 0x01;            // the same bytes claimed as Sr25519
+  sr[tag_at] = 0x01;            // the same bytes claimed as Sr25519 (its marker bit may be set)
+  sr[tag_at + 64] |= 0x80;
   info = rpc_error(h.submit(sr));
   REQUIRE(info.has_value());
   CHECK(info->code == 1010);

@@ -40,7 +40,7 @@ enum class ExtrinsicErrc {
   BadLength,             // length prefix missing, non-canonical or not equal to the body
   BadVersion,            // version byte other than 0x04 (unsigned) or 0x84 (signed)
   UnsupportedAddress,    // MultiAddress kind other than Id
-  BadSignatureTag,       // MultiSignature tag unknown, or sr25519 (not supported)
+  BadSignatureTag,       // MultiSignature tag unknown
   BadExtra,              // an explicit extension field is malformed (era, nonce, tip, mode)
   TrailingBytes,         // bytes after a complete extrinsic
   Signing,               // the key refused to sign (see the wrapped message)
@@ -160,7 +160,7 @@ class ExtrinsicFormat {
   // call ++ extra ++ implicit, or blake2_256 of it when longer than kMaxUnhashedPayload bytes.
   [[nodiscard]] static Bytes signing_payload(ByteSpan call, ByteSpan extra, ByteSpan implicit);
 
-  // The complete signed extrinsic, length prefix included. sr25519 keys fail (Signing).
+  // The complete signed extrinsic, length prefix included.
   [[nodiscard]] Result<Bytes> build_signed(const KeyPair& key, ByteSpan call,
                                            const ChainIdentity& id, const TxOptions& opts) const;
   // compact(len) ++ 0x04 ++ call.

@@ -1,6 +1,6 @@
-// Account keys and signatures for Substrate: ed25519 (libsodium) and ecdsa over secp256k1
-// (libsecp256k1), secret URIs with hard derivation (subkey semantics), BIP39 mnemonics.
-// sr25519 is recognised by name only; every operation with it fails with KeyErrc::Unsupported.
+// Account keys and signatures for Substrate: sr25519 (schnorrkel on ristretto255, see
+// ev/chain/sr25519.hpp), ed25519 (libsodium) and ecdsa over secp256k1 (libsecp256k1), secret
+// URIs with hard and (sr25519) soft derivation (subkey semantics), BIP39 mnemonics.
 //
 // Schemes, derivation, URI grammar and what is rejected: docs/formats/keys.md.
 //
@@ -21,13 +21,13 @@ namespace ev::chain {
 
 enum class KeyErrc {
   UnknownScheme = 1,   // a scheme name that is not ed25519, ecdsa or sr25519
-  Unsupported,         // sr25519: recognised, not implemented
+  Unsupported,         // an operation the scheme does not have
   InvalidSeed,         // wrong length, bad hex, or not a valid secp256k1 secret key
   InvalidPublicKey,    // wrong length or not a point on the curve
   MalformedSignature,  // wrong length, high-S, recovery id out of range, r/s not below n
   BadSignature,        // well-formed, but does not verify for this key and message
   InvalidSecretUri,    // syntax of the secret URI (character, empty junction, password)
-  SoftDerivation,      // a "/x" junction: ed25519 and ecdsa only derive hard ("//x")
+  SoftDerivation,      // a "/x" junction for ed25519 or ecdsa (they only derive hard, "//x")
   InvalidMnemonic,     // unknown word, wrong word count, bad checksum
   CryptoFailure,       // the crypto library refused an operation (e.g. a restricted OpenSSL)
 };
@@ -56,11 +56,17 @@ inline constexpr std::size_t kEd25519PublicKeySize = 32;
 inline constexpr std::size_t kEd25519SignatureSize = 64;
 inline constexpr std::size_t kEcdsaPublicKeySize = 33;  // compressed SEC1 point
 inline constexpr std::size_t kEcdsaSignatureSize = 65;  // r(32, BE) || s(32, BE) || v (0..3)
+inline constexpr std::size_t kSr25519PublicKeySize = 32;
+inline constexpr std::size_t kSr25519SignatureSize = 64;
 
 using Seed = Secret<kSeedSize>;
 using AccountId32 = ByteArray<32>;
 
 // A secret seed and its public key.
+//   sr25519: seed = schnorrkel mini secret, expanded in Ed25519 mode (a soft junction leaves an
+//            expanded key without a seed); public key 32 bytes (ristretto255); AccountId32 =
+//            public key; signs the raw message under the context "substrate" (64 bytes,
+//            randomised: two signatures of one message differ).
 //   ed25519: seed = RFC 8032 private key; public key 32 bytes; AccountId32 = public key;
 //            signs the raw message (64 bytes).
 //   ecdsa:   seed = secp256k1 secret key (non-zero, below the group order); public key
@@ -69,40 +75,54 @@ using AccountId32 = ByteArray<32>;
 class KeyPair {
  public:
   // The key of a 32-byte seed. Errors: InvalidSeed (not 32 bytes; for ecdsa, zero or not below
-  // the group order), Unsupported (sr25519).
+  // the group order).
   [[nodiscard]] static Result<KeyPair> from_seed(Scheme scheme, ByteSpan seed);
+  // An sr25519 key from its 64-byte secret in schnorrkel's "ed25519 bytes" layout (scalar * 8
+  // || nonce), as polkadot-js exports it. Has no seed. Errors: InvalidSeed.
+  [[nodiscard]] static Result<KeyPair> from_sr25519_secret(ByteSpan secret);
   // A fresh key from the OS random source (libsodium randombytes).
   [[nodiscard]] static Result<KeyPair> generate(Scheme scheme);
 
   [[nodiscard]] Scheme scheme() const { return scheme_; }
+  // False only for an sr25519 key reached through a soft junction (or from a 64-byte secret):
+  // such a key has no seed, as subkey reports "n/a".
+  [[nodiscard]] bool has_seed() const { return has_seed_; }
   // The secret seed. Never log it; `key inspect` is its only intended reader.
-  [[nodiscard]] const Seed& seed() const { return seed_; }
-  // 32 bytes (ed25519) or 33 bytes (ecdsa, compressed).
+  // REQUIRES: has_seed().
+  [[nodiscard]] const Seed& seed() const;
+  // 32 bytes (sr25519, ed25519) or 33 bytes (ecdsa, compressed).
   [[nodiscard]] Bytes public_key() const;
   [[nodiscard]] AccountId32 account_id() const;
 
-  // Deterministic: the same key and message always give the same signature (both schemes).
+  // ed25519 and ecdsa are deterministic; sr25519 is randomised (OS randomness mixed with the
+  // key's nonce seed), as schnorrkel signs.
   [[nodiscard]] Result<Bytes> sign(ByteSpan message) const;
   // sign(), then encode_multisignature(): the SCALE MultiSignature of an extrinsic.
   [[nodiscard]] Result<Bytes> multisignature(ByteSpan message) const;
 
  private:
   KeyPair(Scheme scheme, const Seed& seed, ByteSpan public_key);
+  // An sr25519 pair of an expanded key (scalar || nonce seed) and, when known, its mini secret.
+  static KeyPair make_sr25519(const Secret<64>& expanded, const Seed* mini_secret);
+  friend Result<KeyPair> from_suri(Scheme, std::string_view, std::optional<std::string_view>);
 
   Scheme scheme_;
   Seed seed_;
+  bool has_seed_ = true;
+  Secret<64> sr_secret_;  // sr25519: the expanded key, scalar (mod l) || nonce seed
   ByteArray<kEcdsaPublicKeySize> public_{};
   std::size_t public_size_ = 0;
 };
 
-// Verifies sig over message for public_key. ecdsa verifies by recovery, as the runtime does:
-// the public key recovered from (sig, blake2_256(message)) must equal public_key. Errors:
-// InvalidPublicKey, MalformedSignature (length, high-S, v > 3, r or s >= n), BadSignature.
+// Verifies sig over message for public_key. sr25519: see sr25519::verify. ecdsa verifies by
+// recovery, as the runtime does: the public key recovered from (sig, blake2_256(message)) must
+// equal public_key. Errors: InvalidPublicKey, MalformedSignature (length, high-S, v > 3, r or s >=
+// n), BadSignature.
 [[nodiscard]] Result<void> verify(Scheme scheme, ByteSpan public_key, ByteSpan message,
                                   ByteSpan sig);
 
 // Verifies sig against an account, as the runtime checks MultiSignature against an
-// AccountId32: ed25519 verifies with the account as public key; ecdsa recovers the public
+// AccountId32: sr25519 and ed25519 verify with the account as public key; ecdsa recovers the public
 // key and compares blake2_256(compressed key) with the account.
 [[nodiscard]] Result<void> verify_for_account(Scheme scheme, const AccountId32& account,
                                               ByteSpan message, ByteSpan sig);
@@ -122,17 +142,18 @@ class KeyPair {
 [[nodiscard]] ByteArray<32> junction_chain_code(std::string_view name);
 
 // One hard derivation step: blake2_256(SCALE("Ed25519HDKD" | "Secp256k1HDKD") || seed ||
-// chain_code). ecdsa fails (InvalidSeed) in the negligible case the result is not a valid key.
+// chain_code); sr25519: the schnorrkel hard derivation of the expanded seed (the new mini
+// secret). ecdsa fails (InvalidSeed) in the negligible case the result is not a valid key.
 [[nodiscard]] Result<Seed> derive_hard(Scheme scheme, const Seed& seed,
                                        const ByteArray<32>& chain_code);
 
-// Parses "<phrase-or-0xseed>[//hard]...[///password]" and derives the key.
+// Parses "<phrase-or-0xseed>[//hard | /soft]...[///password]" and derives the key.
 //   phrase: a BIP39 English mnemonic (its mini secret, see mini_secret_from_phrase), or "0x" +
 //           64 hex digits (the raw seed); empty means kDevPhrase, so "//Alice" is the dev
 //           phrase's //Alice. An empty URI is rejected.
 //   password: for a phrase only (a raw seed with a password is rejected). Given either in the
 //           URI (///password) or as `password`, not both. ASCII only, no line break.
-// Soft junctions ("/x") fail with SoftDerivation. Sr25519 fails with Unsupported before parsing.
+// Soft junctions ("/x") are sr25519 only; ed25519 and ecdsa fail with SoftDerivation.
 [[nodiscard]] Result<KeyPair> from_suri(Scheme scheme, std::string_view suri,
                                         std::optional<std::string_view> password = std::nullopt);
 

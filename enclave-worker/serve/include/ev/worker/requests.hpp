@@ -25,8 +25,7 @@ struct TokenRequest {
   chain::Scheme scheme = chain::Scheme::Ed25519;
   Bytes signature;
 };
-// {"challenge_id": "...", "scheme": "ed25519" | "ecdsa", "signature": "0x..."}; sr25519 is
-// refused as not supported.
+// {"challenge_id": "...", "scheme": "sr25519" | "ed25519" | "ecdsa", "signature": "0x..."}.
 [[nodiscard]] Result<TokenRequest> parse_token_request(std::string_view body);
 
 // {"data": "<base64>"} → the credential, decoded straight into locked, wiped memory.

@@ -42,7 +42,8 @@ struct DevAccount {
   std::string ss58;  // prefix 42
 };
 
-// The twelve dev accounts (6 names x {ed25519, ecdsa}). Errors only from key derivation.
+// The eighteen dev accounts (6 names x {ed25519, ecdsa, sr25519}). Errors only from key
+// derivation.
 [[nodiscard]] Result<std::vector<DevAccount>> dev_accounts();
 
 // Free balance given to every dev account at genesis (1 million UNIT, 12 decimals).
