@@ -207,7 +207,9 @@ struct Stack {
     REQUIRE(c.status == 200);
     const std::string msg = c.body["message"];
     const auto sig =
-        chain::sign_login_challenge(agent, msg, {serve_worker, wallet, agent.account_id()}).value();
+        chain::sign_login_challenge(agent, msg, {serve_worker, wallet, agent.account_id()},
+                                    clock.unix_seconds())
+            .value();
     return request("POST", "/v1/auth/token",
                    json{{"challenge_id", c.body["challenge_id"]},
                         {"scheme", std::string(chain::scheme_name(agent.scheme()))},
@@ -822,12 +824,16 @@ TEST_CASE("serve: the login accepts only signRaw-wrapped signatures of its own c
                            json{{"wallet", to_hex(w)}, {"agent", to_hex(w)}}.dump());
   const std::string m = c.body["message"];
   const chain::ExpectedChallenge good{s.serve_worker, w, w};
-  CHECK(chain::sign_login_challenge(dave, m, good).ok());
-  CHECK_FALSE(chain::sign_login_challenge(dave, m, {w, w, w}).ok());  // another worker
-  CHECK_FALSE(chain::sign_login_challenge(dave, m, {s.serve_worker, kFerdie().account_id(), w})
-                  .ok());                                             // another wallet
-  CHECK_FALSE(chain::sign_login_challenge(kFerdie(), m, good).ok());  // not this key's challenge
-  CHECK_FALSE(chain::sign_login_challenge(dave, m + "x", good).ok());
+  const std::int64_t now = s.clock.unix_seconds();  // the serve worker's clock
+  const auto signed_ok = chain::sign_login_challenge(dave, m, good, now);
+  INFO((signed_ok.ok() ? std::string("ok") : signed_ok.error().message));
+  CHECK(signed_ok.ok());
+  CHECK_FALSE(chain::sign_login_challenge(dave, m, {w, w, w}, now).ok());  // another worker
+  CHECK_FALSE(chain::sign_login_challenge(dave, m, {s.serve_worker, kFerdie().account_id(), w}, now)
+                  .ok());  // another wallet
+  CHECK_FALSE(
+      chain::sign_login_challenge(kFerdie(), m, good, now).ok());  // not this key's challenge
+  CHECK_FALSE(chain::sign_login_challenge(dave, m + "x", good, now).ok());
 }
 
 TEST_CASE("serve: a form-encoded body over 8 KiB is told to send Content-Type: application/json",
@@ -1013,7 +1019,7 @@ TEST_CASE("serve: challenges are rate-limited per client and per agent; tokens k
   randombytes_buf(k.data(), k.size());
   CHECK(challenge_from("127.0.2.1", k, k) == 503);  // full
   const auto sig = chain::sign_login_challenge(dave, c.body["message"].get<std::string>(),
-                                               {s.serve_worker, w, w})
+                                               {s.serve_worker, w, w}, s.clock.unix_seconds())
                        .value();
   const auto t = s.request("POST", "/v1/auth/token",
                            json{{"challenge_id", c.body["challenge_id"]},
