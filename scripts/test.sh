@@ -21,7 +21,7 @@ if [[ "${SKIP_FUZZ:-0}" != "1" ]]; then
   configure "$ROOT/build/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DEV_FUZZ=ON -DEV_TESTS=OFF -DEV_BENCH=OFF -DEV_FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
   cmake --build "$ROOT/build/fuzz" -j "$JOBS"
-  ctest --test-dir "$ROOT/build/fuzz" --output-on-failure -L fuzz || status=1
+  ctest --test-dir "$ROOT/build/fuzz" --output-on-failure -L fuzz -j "$JOBS" || status=1
 fi
 
 exit "$status"
