@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "ev/common/parse.hpp"
-#include "ev/common/signals.hpp"
 #include "ev/common/service_notify.hpp"
+#include "ev/common/signals.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/serve.hpp"
 #include "ev/worker/setup.hpp"
