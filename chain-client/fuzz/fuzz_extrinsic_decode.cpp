@@ -36,7 +36,12 @@ ev::Bytes reencode(const ev::chain::DecodedExtrinsic& xt) {
   if (!xt.signer) return ExtrinsicFormat::build_unsigned(xt.call);
   ev::Bytes body = {0x84, 0x00};
   body.insert(body.end(), xt.signer->account.begin(), xt.signer->account.end());
-  body.push_back(xt.signer->scheme == ev::chain::Scheme::Ed25519 ? 0 : 2);
+  // MultiSignature's variant: Ed25519 0, Sr25519 1, Ecdsa 2.
+  switch (xt.signer->scheme) {
+    case ev::chain::Scheme::Ed25519: body.push_back(0); break;
+    case ev::chain::Scheme::Sr25519: body.push_back(1); break;
+    case ev::chain::Scheme::Ecdsa: body.push_back(2); break;
+  }
   ev::append(body, xt.signer->signature);
   ev::append(body, xt.extra.raw);
   ev::append(body, xt.call);
