@@ -10,7 +10,7 @@
 namespace ev::worker {
 namespace {
 
-constexpr std::int64_t kMaxSkew = 5 * 60;
+constexpr std::int64_t kMaxSkew = std::int64_t{5} * 60;
 constexpr std::size_t kNonceSize = 32;
 
 // The checks after verification; an error names the first that fails.
