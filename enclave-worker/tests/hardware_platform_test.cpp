@@ -411,3 +411,20 @@ TEST_CASE("hardware platforms: unknown names and absent devices are errors", "[h
   CHECK(is(r.error(), Errc::Io));
   CHECK(r.error().message.find("nsm") != std::string::npos);
 }
+
+TEST_CASE("hardware platforms: sev-snp uses configfs-tsm for a directory, sev-guest otherwise",
+          "[hardware]") {
+  ev::test::TempDir dir;
+  // A directory: a configfs-tsm report directory, whose entry here has no generation attribute.
+  auto tsm = open_hardware_platform("sev-snp", dir.path());
+  REQUIRE_FALSE(tsm.ok());
+  CHECK(tsm.error().message.find("generation") != std::string::npos);
+  CHECK(fs::is_empty(dir.path()));  // the entry it made is removed again
+  // Anything else: the sev-guest device, on which a plain file refuses the ioctl.
+  SystemFiles files;
+  REQUIRE(files.write(dir.path() / "sev-guest", as_bytes("x")).ok());
+  auto dev = open_hardware_platform("sev-snp", dir.path() / "sev-guest");
+  REQUIRE_FALSE(dev.ok());
+  CHECK(is(dev.error(), Errc::Device));
+  CHECK(dev.error().message.find("SNP_GET_REPORT") != std::string::npos);
+}
