@@ -15,6 +15,8 @@ std::string_view ErrorTraits<enclave::Errc>::message(enclave::Errc e) {
     case Errc::ContextMismatch: return "context mismatch";
     case Errc::Crypto: return "crypto library failure";
     case Errc::NonceLimit: return "nonce limit reached";
+    case Errc::Device: return "TEE device error";
+    case Errc::Conflict: return "concurrent attestation request";
   }
   return "unknown enclave error";
 }

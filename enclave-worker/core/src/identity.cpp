@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "ev/enclave/errors.hpp"
+#include "ev/enclave/hardware_platform.hpp"
 #include "ev/enclave/simulated_platform.hpp"
 #include "ev/worker/errors.hpp"
 
@@ -19,8 +21,14 @@ Result<std::unique_ptr<enclave::Platform>> make_platform(const EnclaveOptions& o
     auto p = EV_TRY_CTX("platform", enclave::SimulatedPlatform::create(po));
     return std::unique_ptr<enclave::Platform>(std::move(p));
   }
-  return make_error(WorkerErrc::Config,
-                    "--platform '" + options.platform + "': unknown platform (known: simulated)");
+  auto hw = enclave::open_hardware_platform(options.platform, options.platform_device);
+  if (!hw && is(hw.error(), enclave::Errc::InvalidArgument)) {
+    return make_error(WorkerErrc::Config,
+                      "--platform '" + options.platform +
+                          "': unknown platform (known: simulated, nitro, sev-snp, tdx, sgx)");
+  }
+  if (!hw) return std::move(hw).error().context("platform " + options.platform);
+  return std::unique_ptr<enclave::Platform>(std::move(hw).value());
 }
 
 Result<Enclave> open_enclave(const EnclaveOptions& options) {

@@ -94,6 +94,7 @@ Result<CommonOptions> common_options(const Options& o) {
   c.platform_secret = o.get_or("platform-secret", c.seed_dir + "/platform.secret");
   c.seal_policy = o.get_or("seal-policy", "signer:1");
   c.platform = o.get_or("platform", "simulated");
+  c.platform_device = o.get_or("platform-device", "");
   c.wait_seconds = EV_TRY(o.number("wait-seconds", 60, 0, 3600));
   if (!c.store_prefix.empty() && c.store_prefix.back() != '/') {
     return make_error(WorkerErrc::Config, "--store-prefix must end with '/'");

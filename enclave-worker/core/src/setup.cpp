@@ -9,6 +9,7 @@
 #include "ev/enclave/simulated_platform.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/worker/errors.hpp"
+#include "ev/worker/self_test.hpp"
 
 namespace ev::worker {
 
@@ -41,6 +42,7 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   eo.seed_dir = o.seed_dir;
   eo.platform_secret = o.platform_secret;
   eo.platform = o.platform;
+  if (!o.platform_device.empty()) eo.platform_device = o.platform_device;
   eo.policy = EV_TRY(parse_seal_policy(o.seal_policy));
   Enclave enclave = EV_TRY(open_enclave(eo));
   std::fprintf(stderr, "%s: enclave measurement %s (%s platform%s)\n", name,
@@ -99,6 +101,34 @@ Result<std::string> measurement_report(vault::Role role, const std::filesystem::
          approve_command(role, hex) + "\n";
 }
 
+namespace {
+
+// `--self-test-platform` with the common options (docs/attestation.md).
+Result<int> run_self_test(std::vector<std::string> args) {
+  args.erase(std::remove(args.begin(), args.end(), "--self-test-platform"), args.end());
+  const Options o = EV_TRY(Options::parse(args, kCommonFlags));
+  const CommonOptions c = EV_TRY(common_options(o));
+  EnclaveOptions eo;
+  eo.platform = c.platform;
+  eo.platform_secret = c.platform_secret;
+  if (!c.platform_device.empty()) eo.platform_device = c.platform_device;
+  if (c.platform == "simulated") {
+    std::error_code ec;
+    std::filesystem::create_directories(c.seed_dir, ec);
+    if (ec)
+      return make_error(WorkerErrc::Config, "cannot create " + c.seed_dir + ": " + ec.message());
+  }
+  auto platform = EV_TRY(make_platform(eo));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const SelfTestResult r = self_test_platform(*platform, c.platform, now);
+  std::fputs(r.text.c_str(), stdout);
+  return r.verified ? 0 : 1;
+}
+
+}  // namespace
+
 int worker_main(const char* name, int argc, char** argv,
                 Result<int> (*run)(const std::vector<std::string>& args)) {
   const std::vector<std::string> args(argv + 1, argv + argc);
@@ -114,7 +144,8 @@ int worker_main(const char* name, int argc, char** argv,
     std::fputs(report->c_str(), stdout);
     return 0;
   }
-  auto r = run(args);
+  const bool self_test = std::find(args.begin(), args.end(), "--self-test-platform") != args.end();
+  auto r = self_test ? run_self_test(args) : run(args);
   if (!r) {
     std::fprintf(stderr, "%s: %s\n", name, r.error().to_string().c_str());
     return 1;

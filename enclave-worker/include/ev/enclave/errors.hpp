@@ -18,6 +18,8 @@ enum class Errc {
   ContextMismatch,      // epoch or DEK id in the stored object differs from the caller's
   Crypto,               // the crypto library failed (allocation, RNG, an unexpected refusal)
   NonceLimit,           // a key reached its message bound (docs/enclave.md, "Nonce bound")
+  Device,               // a TEE device refused a request or answered with an error
+  Conflict,             // another writer changed a configfs-tsm request while it was read
 };
 
 }  // namespace ev::enclave

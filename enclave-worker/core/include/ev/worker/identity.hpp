@@ -19,8 +19,11 @@ namespace ev::worker {
 
 struct EnclaveOptions {
   vault::Role role = vault::Role::Serve;
-  // The TEE platform, by name (--platform): "simulated" (development, not hardware-backed).
+  // The TEE platform, by name (--platform): "simulated" (development, not hardware-backed),
+  // "nitro", "sev-snp", "tdx" or "sgx" (ev/enclave/hardware_platform.hpp).
   std::string platform = "simulated";
+  // The hardware platform's device or directory when not the default (--platform-device).
+  std::optional<std::filesystem::path> platform_device;
   // Folder holding the sealed master seed (both workers of one deployment point at the same one).
   std::filesystem::path seed_dir;
   // The simulated platform's per-machine secret (created 0600 on first use).
@@ -45,7 +48,7 @@ struct Enclave {
 [[nodiscard]] std::string_view signing_key_path(vault::Role role);
 
 // The platform named in `options` (the only configuration point that picks one).
-// Errors: Config (unknown name), the platform's own.
+// Errors: Config (unknown name), the platform's own (Io when the device is absent).
 [[nodiscard]] Result<std::unique_ptr<enclave::Platform>> make_platform(
     const EnclaveOptions& options);
 

@@ -38,12 +38,13 @@ struct CommonOptions {
   std::string platform_secret;      // --platform-secret, default <seed-dir>/platform.secret
   std::string seal_policy;          // --seal-policy signer:<floor> | measurement; default signer:1
   std::string platform;             // --platform, default simulated
+  std::string platform_device;      // --platform-device: the platform's device or directory
   std::uint64_t wait_seconds = 60;  // --wait-seconds: how long to wait for the node at start
 };
 
 inline const std::set<std::string> kCommonFlags = {
-    "config",          "node",        "store",        "store-prefix", "data-dir", "seed-dir",
-    "platform-secret", "seal-policy", "wait-seconds", "platform"};
+    "config",          "node",        "store",        "store-prefix", "data-dir",       "seed-dir",
+    "platform-secret", "seal-policy", "wait-seconds", "platform",     "platform-device"};
 
 [[nodiscard]] Result<CommonOptions> common_options(const Options& o);
 

@@ -40,7 +40,9 @@ struct Worker {
 // main() of a worker executable: runs `run` on the arguments; an error becomes one line
 // "<name>: <error>" on stderr and exit code 1. With --print-measurement anywhere in the
 // arguments it prints measurement_report() of the running executable instead and exits (the
-// role is the one `name` ends with: "rotate" or else serve), without starting anything.
+// role is the one `name` ends with: "rotate" or else serve), without starting anything. With
+// --self-test-platform it opens the platform named by the common options, runs
+// self_test_platform() and prints its result, exit code 0 only when the evidence verified.
 int worker_main(const char* name, int argc, char** argv,
                 Result<int> (*run)(const std::vector<std::string>& args));
 
