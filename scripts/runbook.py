@@ -404,6 +404,8 @@ def main():
             print("runbook: %s not built (%s)" % (exe, os.path.join(build, rel)), file=sys.stderr)
             return 1
 
+    # A timeout's SIGTERM (ctest) still stops the stack and removes the root (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("runbook: terminated"))
     root = tempfile.mkdtemp(prefix="runbook-")
     env = dict(os.environ)
     env.pop("NOTIFY_SOCKET", None)
