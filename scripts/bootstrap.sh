@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev libcbor-dev libsqlite3-dev sqlite3 libpugixml-dev libwebsocketpp-dev libasio-dev
   catch2 libbenchmark-dev python3-mnemonic nettle-dev
   libsystemd-dev systemd
+  jq curl prometheus
   radosgw ceph-common ceph-mon ceph-osd
 )
 

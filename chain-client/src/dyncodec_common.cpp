@@ -259,7 +259,14 @@ std::size_t min_encoded_size(const Metadata& md, std::uint32_t id) {
 
 bool is_runtime_call(const Metadata& md, std::uint32_t id) {
   if (md.outer_enums && md.outer_enums->call_type == id) return true;
-  return md.extrinsic.call_type && *md.extrinsic.call_type == id;
+  if (md.extrinsic.call_type) return *md.extrinsic.call_type == id;
+  // V14 names no call type: it is the `Call` parameter of the UncheckedExtrinsic type.
+  if (md.extrinsic.extrinsic_type && *md.extrinsic.extrinsic_type < md.types.size()) {
+    for (const auto& p : md.types[*md.extrinsic.extrinsic_type].params) {
+      if (p.name == "Call" && p.type && *p.type == id) return true;
+    }
+  }
+  return false;
 }
 
 FieldsShape fields_shape(const std::vector<TypeField>& fields) {

@@ -472,6 +472,34 @@ TEST_CASE("dyncodec: Polkadot Utility.batch_all nests calls in either JSON form"
   CHECK(back["args"]["calls"][1] == Json{{"System", {{"remark", {{"remark", "0x0203"}}}}}});
 }
 
+TEST_CASE("dyncodec: V14 metadata takes the {pallet, call, args} form through the extrinsic's Call",
+          "[dyncodec][polkadot]") {
+  // V14 names no call type (no outer enums, no extrinsic call type): the runtime call is the
+  // `Call` type parameter of the UncheckedExtrinsic type, as the dev node's metadata declares it.
+  const auto& v15 = polkadot_v15();
+  const std::uint32_t runtime_call = v15.extrinsic.call_type.value();
+  Metadata v14 = v15;
+  v14.outer_enums.reset();
+  v14.extrinsic.call_type.reset();
+  TypeDef ux;
+  ux.path = {"sp_runtime", "generic", "unchecked_extrinsic", "UncheckedExtrinsic"};
+  ux.params = {{"Address", v15.extrinsic.address_type},
+               {"Call", runtime_call},
+               {"Signature", v15.extrinsic.signature_type},
+               {"Extra", v15.extrinsic.extra_type}};
+  ux.kind = TypeKind::Sequence;
+  ux.element = 2;  // any type: only the parameters are read
+  v14.extrinsic.extrinsic_type = static_cast<std::uint32_t>(v14.types.size());
+  v14.types.push_back(ux);
+  const Json calls = Json::array(
+      {Json{{"pallet", "System"}, {"call", "remark"}, {"args", Json::array({"0x01"})}}});
+  CHECK(call_or_fail(v14, "Utility", "batch_all", Json{{"calls", calls}}) ==
+        call_or_fail(v15, "Utility", "batch_all", Json{{"calls", calls}}));
+  // Without that parameter the call type is unknown and the form is refused.
+  v14.types.back().params[1].name = "NotCall";
+  CHECK_FALSE(ev::chain::encode_call(v14, "Utility", "batch_all", Json{{"calls", calls}}).ok());
+}
+
 TEST_CASE("dyncodec: call errors name the pallet, call and argument", "[dyncodec][polkadot]") {
   const auto& md = polkadot_v15();
   auto wrong = ev::chain::encode_call(md, "System", "remark_with_event", Json{{"remark", 5}});

@@ -7,11 +7,10 @@
 #include "cli.hpp"
 #include "ev/chain/client.hpp"
 #include "ev/vault/mirror.hpp"
+#include "input.hpp"
 
 namespace ev::cli {
 namespace {
-
-constexpr const char* kDefaultUrl = "ws://127.0.0.1:9944";
 
 struct Opened {
   std::unique_ptr<chain::ChainClient> client;
@@ -32,7 +31,8 @@ Result<Opened> open_all(const std::vector<std::string>& argv, const char* what) 
                                        *db + "` first (verify never creates one)");
   }
   Opened o;
-  const std::string url = args.get_or("url", kDefaultUrl);
+  // --url, else $EPOCHVAULT_URL, else the default: as every other command.
+  const std::string url = node_url(args);
   o.client = EV_TRY_CTX(url, chain::ChainClient::connect(url));
   o.source = vault::chain_source(*o.client);
   o.mirror = EV_TRY_CTX(*db, vault::Mirror::open(*db));

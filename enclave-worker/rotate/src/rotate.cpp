@@ -465,20 +465,29 @@ struct RotateWorker::Impl {
   std::string metrics() {
     std::lock_guard lock(stats_mu);
     std::string out;
-    auto counter = [&out](const char* name, std::uint64_t v) {
-      out += std::string("# TYPE ") + name + " counter\n" + name + " " + std::to_string(v) + "\n";
+    auto metric = [&out](const char* type, const char* name, const char* help, std::uint64_t v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+             name + " " + std::to_string(v) + "\n";
     };
-    counter("epochvault_rotate_rotations_total", totals.rotations);
-    counter("epochvault_rotate_reencrypted_total", totals.reencrypted);
-    counter("epochvault_rotate_removed_total", totals.removed);
-    counter("epochvault_rotate_objects_deleted_total", totals.objects_deleted);
-    counter("epochvault_rotate_epochs_destroyed_total", totals.destroyed);
-    counter("epochvault_rotate_deadline_missed_total", totals.deadlines_missed);
-    counter("epochvault_rotate_errors_total", totals.errors);
-    out += "# TYPE epochvault_rotate_block gauge\nepochvault_rotate_block " +
-           std::to_string(totals.block) + "\n";
-    out += "# TYPE epochvault_rotate_finalized_block gauge\nepochvault_rotate_finalized_block " +
-           std::to_string(totals.finalized) + "\n";
+    metric("counter", "epochvault_rotate_rotations_total",
+           "Epochs rotated (revocation and scheduled).", totals.rotations);
+    metric("counter", "epochvault_rotate_reencrypted_total",
+           "Blobs moved to the current epoch by sweeps.", totals.reencrypted);
+    metric("counter", "epochvault_rotate_removed_total",
+           "Pointers of revoked agents removed by sweeps.", totals.removed);
+    metric("counter", "epochvault_rotate_objects_deleted_total",
+           "Objects of draining epochs deleted from the store.", totals.objects_deleted);
+    metric("counter", "epochvault_rotate_epochs_destroyed_total",
+           "Epochs whose destruction was recorded on chain.", totals.destroyed);
+    metric("counter", "epochvault_rotate_deadline_missed_total",
+           "Draining epochs still undestroyed past their deadline.", totals.deadlines_missed);
+    metric("counter", "epochvault_rotate_errors_total",
+           "Failures logged and left for the next pass (a blob, a call, a rotation or a wallet).",
+           totals.errors);
+    metric("gauge", "epochvault_rotate_block", "Best block number the last pass followed.",
+           totals.block);
+    metric("gauge", "epochvault_rotate_finalized_block",
+           "Finalized block number the last pass followed.", totals.finalized);
     return out;
   }
 };

@@ -655,13 +655,19 @@ struct ServeWorker::Impl {
       }
     }
     out +=
+        "# HELP epochvault_serve_reencrypted_total Blobs moved to the current epoch by a read "
+        "(lazy re-encryption).\n"
         "# TYPE epochvault_serve_reencrypted_total counter\nepochvault_serve_reencrypted_total " +
         std::to_string(reencrypted.load()) + "\n";
     out +=
+        "# HELP epochvault_serve_reencrypt_failures_total Lazy re-encryptions that failed (the "
+        "sweep moves the blob later).\n"
         "# TYPE epochvault_serve_reencrypt_failures_total counter\n"
         "epochvault_serve_reencrypt_failures_total " +
         std::to_string(reencrypt_failures.load()) + "\n";
     out +=
+        "# HELP epochvault_serve_integrity_failures_total Reads refused because the stored "
+        "object did not match its pointer or did not decrypt.\n"
         "# TYPE epochvault_serve_integrity_failures_total counter\n"
         "epochvault_serve_integrity_failures_total " +
         std::to_string(integrity_failures.load()) + "\n";

@@ -62,6 +62,11 @@ grep -q "Sudo.RequireSudo (the sudo key is $sudo_key" "$dir/err" || fail "Requir
 echo "//Alice" >"$dir/sudo.suri"
 "$ev" chain call Sudo sudo '[{"System":{"remark":{"remark":"hi"}}}]' --suri-file "$dir/sudo.suri" \
   --scheme ecdsa --output json | grep -q '"success":true' || fail "sudo with --suri-file"
+# docs/formats/json-codec.md's other form of a nested call, {"pallet","call","args"}, on the
+# dev node's V14 metadata (its call type is the UncheckedExtrinsic's `Call` parameter).
+"$ev" chain call Sudo sudo '[{"pallet":"System","call":"remark","args":["0x01"]}]' \
+  --suri-file "$dir/sudo.suri" --scheme ecdsa --output json | grep -q '"success":true' ||
+  fail "sudo with a {pallet, call, args} nested call"
 
 # --- docs/api.md's recipe, as printed ----------------------------------------------------------
 awk '/^## curl/{c=1} c&&/^```sh/{r=1;next} r&&/^```/{exit} r' "$api_md" >"$dir/recipe.sh"
