@@ -381,7 +381,8 @@ Result<void> Runtime::skip(std::uint32_t type, scale::Decoder& d, int depth) con
       const std::size_t unit = store.kind == Type::Primitive ? primitive_size(store.primitive) : 0;
       if (unit == 0 || unit > 8) return make_error(AccessErrc::BadChainData, "bit store type");
       const u128 bits = EV_TRY(d.compact());
-      const u128 words = (bits + unit * 8 - 1) / (unit * 8);
+      const u128 word_bits = u128{unit} * 8;
+      const u128 words = (bits + word_bits - 1) / word_bits;
       if (words > d.remaining() / unit) return make_error(AccessErrc::BadChainData, "bits");
       EV_TRY(d.raw(static_cast<std::size_t>(words) * unit));
       return ok();
