@@ -1,14 +1,12 @@
 // HTTP transport: JSON-RPC over POST with cpp-httplib (one keep-alive connection).
 #include <httplib.h>
-#include <pthread.h>
-#include <signal.h>
-
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <utility>
 
 #include "ev/chain/rpc/message.hpp"
+#include "ev/common/signals.hpp"
 #include "rpc_transports.hpp"
 
 namespace ev::chain::detail {
@@ -33,39 +31,6 @@ std::string snippet(std::string_view body) {
   }
   return body.size() > kMax ? s + "..." : s;
 }
-
-// Blocks SIGPIPE in the calling thread while it lives and discards one raised meanwhile: OpenSSL
-// writes with write(2), which raises SIGPIPE when the server has closed the connection, and the
-// process must not die of it (the failed write is reported as an error instead).
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
-    was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-  }
-  ~SigpipeGuard() {
-    if (!blocked_) return;
-    sigset_t pending;
-    sigemptyset(&pending);
-    if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-      const timespec zero{0, 0};
-      (void)sigtimedwait(&pipe_, nullptr, &zero);
-    }
-    (void)pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t pipe_{};
-  sigset_t old_{};
-  bool blocked_ = false;
-  bool was_pending_ = false;
-};
 
 class HttpClient final : public RpcClient {
  public:

@@ -14,8 +14,7 @@ std::string base64(ByteSpan data) {
   return out;
 }
 
-Result<Bytes> unbase64(std::string_view text) {
-  Bytes out(text.size() / 4 * 3 + 3);  // decoded data is never longer than this
+Result<std::size_t> unbase64_into(std::string_view text, std::span<std::uint8_t> out) {
   std::size_t n = 0;
   const char* end = nullptr;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &n, &end,
@@ -23,7 +22,12 @@ Result<Bytes> unbase64(std::string_view text) {
       end != text.data() + text.size()) {
     return make_error(CommonErrc::InvalidArgument, "not standard base64 with padding");
   }
-  out.resize(n);
+  return n;
+}
+
+Result<Bytes> unbase64(std::string_view text) {
+  Bytes out(text.size() / 4 * 3 + 3);  // decoded data is never longer than this
+  out.resize(EV_TRY(unbase64_into(text, out)));
   return out;
 }
 

@@ -20,4 +20,24 @@ Result<sigset_t> block_stop_signals() {
   return sigs;
 }
 
+SigpipeGuard::SigpipeGuard() {
+  sigemptyset(&pipe_);
+  sigaddset(&pipe_, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+}
+
+SigpipeGuard::~SigpipeGuard() {
+  if (!blocked_) return;
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_, nullptr, &zero);
+  }
+  (void)pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+}
+
 }  // namespace ev

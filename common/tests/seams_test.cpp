@@ -2,6 +2,7 @@
 // stop-signal blocking.
 #include <signal.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -36,6 +37,16 @@ TEST_CASE("base64: RFC 4648 vectors both ways; decoding is strict", "[common]") 
     REQUIRE_FALSE(r.ok());
     test::require_error(r, CommonErrc::InvalidArgument, "base64");
   }
+}
+
+TEST_CASE("base64: decoding into a caller's buffer, as serve decodes a credential", "[common]") {
+  std::array<std::uint8_t, 9> buf{};  // "Zm9vYmE=" (8 characters) needs 8 / 4 * 3 + 3 = 9
+  const auto n = unbase64_into("Zm9vYmE=", buf);
+  REQUIRE(n.ok());
+  CHECK(std::string(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)) == "fooba");
+  test::require_error(unbase64_into("Zm9v!", buf), CommonErrc::InvalidArgument, "base64");
+  std::array<std::uint8_t, 2> small{};
+  test::require_error(unbase64_into("Zm9vYmFy", small), CommonErrc::InvalidArgument, "base64");
 }
 
 TEST_CASE("parse: decimal numbers in a range, HOST:PORT", "[common]") {

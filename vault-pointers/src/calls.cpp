@@ -76,21 +76,6 @@ Result<Call> decode_pallet_call(ByteSpan bytes) {
   return c;
 }
 
-Result<Bytes> encode_runtime_call(const chain::Metadata& md, const Call& c) {
-  const std::string_view name = call_name(c);
-  auto info = md.call(kPalletName, name);
-  if (!info) {
-    return make_error(VaultErrc::Metadata, info.error().message);
-  }
-  const std::size_t expected = kArgCounts[c.index()];
-  if (info->variant == nullptr || info->variant->fields.size() != expected) {
-    return make_error(VaultErrc::Metadata, std::string(kPalletName) + "." + std::string(name) +
-                                               ": metadata lists a different argument count");
-  }
-  scale::Encoder e;
-  e.u8(info->pallet_index).u8(info->call_index);
-  std::visit([&e](const auto& x) { scale::encode(e, x); }, c);
-  return e.take();
-}
+std::size_t call_arg_count(const Call& c) { return kArgCounts[c.index()]; }
 
 }  // namespace ev::vault

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "ev/chain/rpc.hpp"
 #include "ev/chain/scale.hpp"
+#include "ev/vault/calls_access.hpp"
 #include "ev/vault/storage.hpp"
 #include "ev/worker/errors.hpp"
 
@@ -25,23 +25,23 @@ bool CallOutcome::failed_with(std::string_view pallet_error) const {
          e[e.size() - pallet_error.size() - 1] == '.';
 }
 
-VaultChain::VaultChain(std::unique_ptr<chain::ChainClient> client) : client_(std::move(client)) {}
+VaultChain::VaultChain(std::unique_ptr<chain::access::ChainAccess> chain)
+    : chain_(std::move(chain)) {}
 
 Result<std::unique_ptr<VaultChain>> VaultChain::connect(const std::string& url) {
-  auto client = chain::ChainClient::connect(url);
-  if (!client) return unavailable(client.error(), "chain " + url);
-  return std::unique_ptr<VaultChain>(new VaultChain(std::move(client).value()));
+  auto chain = chain::access::ChainAccess::connect(url);
+  if (!chain) return unavailable(chain.error(), "chain " + url);
+  return std::unique_ptr<VaultChain>(new VaultChain(std::move(chain).value()));
 }
 
 Result<std::uint64_t> VaultChain::best_number() {
-  auto h = chain::rpc::chain_get_header(client_->rpc());
-  if (!h) return unavailable(h.error(), "chain_getHeader");
-  if (!*h) return make_error(WorkerErrc::Unavailable, "chain_getHeader: no best block");
-  return (*h)->number;
+  auto n = chain_->best_number();
+  if (!n) return unavailable(n.error(), "chain_getHeader");
+  return *n;
 }
 
 Result<std::optional<Bytes>> VaultChain::read(ByteSpan key) {
-  auto v = chain::rpc::state_get_storage(client_->rpc(), key);
+  auto v = chain_->storage(key);
   if (!v) return unavailable(v.error(), "state_getStorage");
   return std::move(v).value();
 }
@@ -91,8 +91,7 @@ Result<bool> VaultChain::dek_on_chain(const AccountId& wallet, Epoch epoch) {
 }
 
 Result<std::vector<Epoch>> VaultChain::dek_epochs(const AccountId& wallet) {
-  auto keys =
-      chain::rpc::state_get_keys_paged(client_->rpc(), vault::epoch_deks_prefix(wallet), 1000);
+  auto keys = chain_->keys_paged(vault::epoch_deks_prefix(wallet), 1000, std::nullopt);
   if (!keys) return unavailable(keys.error(), "state_getKeysPaged");
   std::vector<Epoch> out;
   for (const auto& k : *keys) {
@@ -114,30 +113,27 @@ Result<std::optional<vault::VaultPointer>> VaultChain::pointer(const AccountId& 
 
 // Every entry under `prefix`, listed a page of keys at a time and read in one query per page.
 template <class K, class V, class ParseKey, class Decode>
-static Result<std::vector<std::pair<K, V>>> entries(chain::ChainClient& client, const Bytes& prefix,
-                                                    ParseKey parse_key, Decode decode,
-                                                    std::string_view what) {
+static Result<std::vector<std::pair<K, V>>> entries(chain::access::ChainAccess& chain,
+                                                    const Bytes& prefix, ParseKey parse_key,
+                                                    Decode decode, std::string_view what) {
   std::vector<std::pair<K, V>> out;
   std::optional<Bytes> start;
   constexpr std::uint32_t kPage = 1000;
   for (;;) {
-    auto keys = chain::rpc::state_get_keys_paged(client.rpc(), prefix, kPage, start);
+    auto keys = chain.keys_paged(prefix, kPage, start);
     if (!keys) return unavailable(keys.error(), "state_getKeysPaged");
     if (keys->empty()) break;
-    auto sets = chain::rpc::state_query_storage_at(client.rpc(), *keys);
-    if (!sets) return unavailable(sets.error(), "state_queryStorageAt");
-    for (const auto& set : *sets) {
-      for (const auto& change : set.changes) {
-        if (!change.value) continue;  // removed since the key listing
-        auto k = parse_key(change.key);
-        auto v = decode(*change.value);
-        if (!k || !v) {
-          return make_error(WorkerErrc::Unavailable, "chain returned an undecodable " +
-                                                         std::string(what) + " entry " +
-                                                         to_hex(change.key));
-        }
-        out.emplace_back(std::move(k).value(), std::move(v).value());
+    auto values = chain.values(*keys);
+    if (!values) return unavailable(values.error(), "state_queryStorageAt");
+    for (const auto& [key, value] : *values) {
+      if (!value) continue;  // removed since the key listing
+      auto k = parse_key(key);
+      auto v = decode(*value);
+      if (!k || !v) {
+        return make_error(WorkerErrc::Unavailable, "chain returned an undecodable " +
+                                                       std::string(what) + " entry " + to_hex(key));
       }
+      out.emplace_back(std::move(k).value(), std::move(v).value());
     }
     if (keys->size() < kPage) break;
     start = keys->back();
@@ -148,13 +144,13 @@ static Result<std::vector<std::pair<K, V>>> entries(chain::ChainClient& client, 
 Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> VaultChain::pointers(
     const AccountId& wallet) {
   return entries<BlobId, vault::VaultPointer>(
-      *client_, vault::pointers_prefix(wallet),
+      *chain_, vault::pointers_prefix(wallet),
       [](ByteSpan k) -> Result<BlobId> { return EV_TRY(vault::parse_pointers_key(k)).second; },
       vault::decode_vault_pointer, "Pointers");
 }
 
 Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets() {
-  return entries<AccountId, vault::EpochInfo>(*client_, vault::item_prefix("Epochs"),
+  return entries<AccountId, vault::EpochInfo>(*chain_, vault::item_prefix("Epochs"),
                                               vault::parse_epochs_key, vault::decode_epoch_info,
                                               "Epochs");
 }
@@ -162,7 +158,7 @@ Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets(
 Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> VaultChain::grants(
     const AccountId& wallet) {
   return entries<AccountId, vault::AgentGrant>(
-      *client_, vault::agents_prefix(wallet),
+      *chain_, vault::agents_prefix(wallet),
       [](ByteSpan k) -> Result<AccountId> { return EV_TRY(vault::parse_agents_key(k)).second; },
       vault::decode_agent_grant, "Agents");
 }
@@ -170,12 +166,9 @@ Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> VaultChain::grants(
 Result<ChainPosition> VaultChain::position() {
   ChainPosition p;
   p.best = EV_TRY(best_number());
-  auto fin = chain::rpc::chain_get_finalized_head(client_->rpc());
+  auto fin = chain_->finalized_number();
   if (!fin) return unavailable(fin.error(), "chain_getFinalizedHead");
-  auto h = chain::rpc::chain_get_header(client_->rpc(), *fin);
-  if (!h) return unavailable(h.error(), "chain_getHeader");
-  if (!*h) return make_error(WorkerErrc::Unavailable, "chain_getHeader: finalized head unknown");
-  p.finalized = (*h)->number;
+  p.finalized = *fin;
   return p;
 }
 
@@ -201,59 +194,66 @@ Result<std::optional<vault::Role>> VaultChain::approved(const vault::Measurement
                               "ApprovedMeasurements entry");
 }
 
-Result<CallOutcome> VaultChain::submit_encoded(const chain::KeyPair& signer, const Bytes& call) {
-  auto out = client_->submit(signer, call);
+Result<chain::access::Included> VaultChain::submit_encoded(const chain::KeyPair& signer,
+                                                           const Bytes& call) {
+  auto out = chain_->submit(signer, call);
   // Another process with this key (a restarted worker whose old transactions are still in
-  // the pool, or an operator tool) moved the nonce: the client resynced it; try again.
-  for (int retry = 0; retry < 3 && !out && is(out.error(), chain::ClientErrc::Rejected) &&
+  // the pool, or an operator tool) moved the nonce: the access resynced it; try again.
+  for (int retry = 0; retry < 3 && !out && is(out.error(), chain::access::AccessErrc::Rejected) &&
                       out.error().message.find("Stale") != std::string::npos;
        ++retry) {
-    out = client_->submit(signer, call);
+    out = chain_->submit(signer, call);
   }
   if (!out) return unavailable(out.error(), "submit");
+  return std::move(out).value();
+}
+
+CallOutcome VaultChain::outcome(const chain::access::Included& in) {
   CallOutcome r;
-  r.success = out->success;
-  r.error = out->dispatch_error;
-  r.block = out->block_number;
-  r.block_hash = out->block_hash;
-  r.events = std::move(out->events);
+  r.success = in.success;
+  r.error = in.dispatch_error;
+  r.block = in.block_number;
+  r.block_hash = in.block_hash;
   return r;
 }
 
 Result<CallOutcome> VaultChain::submit(const chain::KeyPair& signer, const vault::Call& call) {
-  auto md = client_->metadata();
-  const Bytes encoded = EV_TRY(vault::encode_runtime_call(*md, call));
-  return submit_encoded(signer, encoded);
+  auto rt = chain_->runtime();
+  const Bytes encoded = EV_TRY(vault::encode_runtime_call(*rt, call));
+  return outcome(EV_TRY(submit_encoded(signer, encoded)));
 }
 
 Result<CallOutcome> VaultChain::submit_batch(const chain::KeyPair& signer,
                                              const std::vector<vault::Call>& calls) {
   if (calls.size() == 1) return submit(signer, calls.front());
-  auto md = client_->metadata();
-  auto info = md->call("Utility", "batch_all");
+  auto rt = chain_->runtime();
+  auto info = rt->call("Utility", "batch_all");
   if (!info) return make_error(WorkerErrc::Unavailable, info.error().message);
   scale::Encoder e;
-  e.u8(info->pallet_index).u8(info->call_index).compact(calls.size());
-  for (const auto& c : calls) e.raw(EV_TRY(vault::encode_runtime_call(*md, c)));
-  return submit_encoded(signer, e.take());
+  e.u8(info->pallet).u8(info->call).compact(calls.size());
+  for (const auto& c : calls) e.raw(EV_TRY(vault::encode_runtime_call(*rt, c)));
+  return outcome(EV_TRY(submit_encoded(signer, e.take())));
 }
 
 Result<CallOutcome> VaultChain::submit_sudo(const chain::KeyPair& sudo_key,
                                             const vault::Call& call) {
-  auto md = client_->metadata();
-  auto info = md->call("Sudo", "sudo");
+  auto rt = chain_->runtime();
+  auto info = rt->call("Sudo", "sudo");
   if (!info) return make_error(WorkerErrc::Unavailable, info.error().message);
   scale::Encoder e;
-  e.u8(info->pallet_index).u8(info->call_index).raw(EV_TRY(vault::encode_runtime_call(*md, call)));
-  auto out = EV_TRY(submit_encoded(sudo_key, e.take()));
-  // Sudo reports the inner call's failure in its Sudid event, not as the extrinsic's error.
-  for (const auto& ev : out.events) {
-    if (ev.pallet == "Sudo" && ev.name == "Sudid" && ev.value.contains("sudo_result")) {
-      const auto& res = ev.value["sudo_result"];
-      if (res.is_object() && res.contains("Err")) {
-        out.success = false;
-        out.error = "Sudo.sudo: inner call failed: " + res["Err"].dump();
-      }
+  e.u8(info->pallet).u8(info->call).raw(EV_TRY(vault::encode_runtime_call(*rt, call)));
+  const auto in = EV_TRY(submit_encoded(sudo_key, e.take()));
+  CallOutcome out = outcome(in);
+  // Sudo reports the inner call's failure in its Sudid event (sudo_result: DispatchResult), not
+  // as the extrinsic's error.
+  for (const auto& ev : in.events) {
+    if (ev.pallet != "Sudo" || ev.variant->name != "Sudid" || ev.variant->fields.empty()) continue;
+    scale::Decoder d(ev.fields);
+    auto res = in.runtime->read_variant(ev.variant->fields[0], d);
+    if (res && (*res)->name == "Err" && !(*res)->fields.empty()) {
+      auto why = in.runtime->dispatch_error((*res)->fields[0], d);
+      out.success = false;
+      out.error = "Sudo.sudo: inner call failed: " + (why ? *why : why.error().to_string());
     }
   }
   return out;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ev/chain/challenge.hpp"
+#include "ev/chain/client.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/chain/rpc.hpp"
 #include "ev/common/base64.hpp"
@@ -111,7 +112,8 @@ struct Stack {
   ManualClock clock;  // both workers' time: tests move it, nothing sleeps
   std::unique_ptr<devnode::Node> node;
   std::string url;
-  std::unique_ptr<VaultChain> chain;  // the test's own connection (users, sudo, checks)
+  std::unique_ptr<VaultChain> chain;         // the test's own connection (users, sudo, checks)
+  std::unique_ptr<chain::ChainClient> full;  // the full client, to read every event back
   std::unique_ptr<ServeWorker> serve;
   std::uint16_t port = 0;
   std::unique_ptr<RotateWorker> rotate;
@@ -129,6 +131,7 @@ struct Stack {
     node = devnode::Node::open(cfg).value();
     url = "ws://127.0.0.1:" + std::to_string(node->start().value());
     chain = VaultChain::connect(url).value();
+    full = chain::ChainClient::connect(url).value();
     const std::string store_url = "file://" + (dir.path() / "store").string();
     std::filesystem::create_directories(dir.path() / "enclave");
     store = s3::open_store(store_url).value();
@@ -244,8 +247,8 @@ struct Stack {
     std::vector<chain::EventRecord> out;
     const auto best = chain->best_number().value();
     for (std::uint64_t n = 1; n <= best; ++n) {
-      const auto h = chain::rpc::chain_get_block_hash(chain->client().rpc(), n).value().value();
-      auto events = chain->client().events_at(h);
+      const auto h = chain::rpc::chain_get_block_hash(full->rpc(), n).value().value();
+      auto events = full->events_at(h);
       REQUIRE(events.ok());
       std::vector<chain::EventRecord> block_events = std::move(events).value();
       for (auto& e : block_events) {

@@ -1,10 +1,9 @@
 #include "ev/worker/requests.hpp"
 
-#include <sodium.h>
-
 #include <nlohmann/json.hpp>
 
 #include "ev/chain/ss58.hpp"
+#include "ev/common/base64.hpp"
 #include "ev/enclave/envelope.hpp"
 #include "ev/worker/errors.hpp"
 
@@ -75,13 +74,9 @@ Result<enclave::SecretBytes> parse_put_request(std::string_view body) {
   if (text.size() / 4 * 3 > enclave::kMaxCredentialSize + 3) return too_large();
   const std::size_t cap = text.size() / 4 * 3 + 3;
   enclave::SecretBytes out(cap);
-  std::size_t n = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), cap, text.data(), text.size(), nullptr, &n, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return bad("field 'data' is not valid base64");
-  }
+  auto decoded = unbase64_into(text, std::span<std::uint8_t>(out.data(), cap));
+  if (!decoded) return bad("field 'data' is not valid base64");
+  const std::size_t n = *decoded;
   if (n > enclave::kMaxCredentialSize) return too_large();
   out.truncate(n);
   return out;
@@ -101,14 +96,6 @@ Result<vault::ServiceName> parse_service(std::string_view segment) {
                "': expected 1..64 characters of [a-z0-9._-]");
   }
   return std::move(s).value();
-}
-
-std::string base64(ByteSpan data) {
-  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();  // the terminating NUL
-  return out;
 }
 
 }  // namespace ev::worker

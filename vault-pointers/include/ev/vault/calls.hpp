@@ -114,6 +114,8 @@ inline constexpr std::uint8_t kCallCount = std::variant_size_v<Call>;
 [[nodiscard]] std::string_view call_name(const Call& c);
 // The name of call index i; empty when i >= kCallCount.
 [[nodiscard]] std::string_view call_name_at(std::uint8_t index);
+// The number of arguments of the call (fields of its struct).
+[[nodiscard]] std::size_t call_arg_count(const Call& c);
 // The index of a call name; VaultErrc::UnknownCall when there is none.
 [[nodiscard]] Result<std::uint8_t> call_index_of(std::string_view name);
 

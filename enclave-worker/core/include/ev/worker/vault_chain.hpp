@@ -1,6 +1,8 @@
 // The workers' view of the chain: VaultPointers storage read at the best block (every block of
 // the dev node is final at once; on a parachain node the workers read finalized state through
-// the mirror and confirm here), and pallet calls submitted and waited for.
+// the mirror and confirm here), and pallet calls submitted and waited for. It reaches the node
+// through the fixed-layout chain access (ev/chain/access.hpp: JSON-RPC over HTTP, the minimal
+// metadata reading), not the full chain client.
 //
 // Thread safety: every method may be called from several threads.
 #pragma once
@@ -14,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "ev/chain/client.hpp"
+#include "ev/chain/access.hpp"
 #include "ev/chain/keys.hpp"
 #include "ev/common/bytes.hpp"
 #include "ev/common/result.hpp"
@@ -32,8 +34,7 @@ struct CallOutcome {
   bool success = false;
   std::optional<std::string> error;  // "VaultPointers.EpochMismatch", ... when !success
   std::uint64_t block = 0;
-  chain::H256 block_hash{};
-  std::vector<chain::EventRecord> events;
+  chain::access::H256 block_hash{};
   // True when the failure is the named pallet error (e.g. "EpochMismatch").
   [[nodiscard]] bool failed_with(std::string_view pallet_error) const;
 };
@@ -46,10 +47,10 @@ struct ChainPosition {
 
 class VaultChain {
  public:
-  // Connects (ws:// or http://) and loads the runtime's metadata.
+  // Connects (http://, or ws:// reached over HTTP on the same port) and reads the runtime's
+  // metadata.
   [[nodiscard]] static Result<std::unique_ptr<VaultChain>> connect(const std::string& url);
 
-  [[nodiscard]] chain::ChainClient& client() { return *client_; }
   [[nodiscard]] Result<std::uint64_t> best_number();
   [[nodiscard]] Result<ChainPosition> position();
 
@@ -89,11 +90,12 @@ class VaultChain {
                                                 const vault::Call& call);
 
  private:
-  explicit VaultChain(std::unique_ptr<chain::ChainClient> client);
+  explicit VaultChain(std::unique_ptr<chain::access::ChainAccess> chain);
   Result<std::optional<Bytes>> read(ByteSpan key);
-  Result<CallOutcome> submit_encoded(const chain::KeyPair& signer, const Bytes& call);
+  Result<chain::access::Included> submit_encoded(const chain::KeyPair& signer, const Bytes& call);
+  static CallOutcome outcome(const chain::access::Included& in);
 
-  std::unique_ptr<chain::ChainClient> client_;
+  std::unique_ptr<chain::access::ChainAccess> chain_;
   std::mutex mu_;  // guards dek_cache_
   std::unordered_map<std::string, Bytes> dek_cache_;
 };

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ev/chain/keys.hpp"
+#include "ev/common/base64.hpp"
 #include "ev/common/bytes.hpp"
 #include "ev/common/result.hpp"
 #include "ev/enclave/secret_bytes.hpp"
@@ -36,7 +37,7 @@ struct TokenRequest {
 [[nodiscard]] Result<vault::AccountId> parse_wallet(std::string_view segment);
 [[nodiscard]] Result<vault::ServiceName> parse_service(std::string_view segment);
 
-// Standard base64 with padding.
-[[nodiscard]] std::string base64(ByteSpan data);
+// Standard base64 with padding: the project's one copy (ev/common/base64.hpp).
+using ev::base64;
 
 }  // namespace ev::worker
