@@ -283,7 +283,8 @@ Scenario scenario(std::size_t per_block) {
   c.block({{vault::Origin::root(), vault::ApproveMeasurement{m, vault::Role::Serve}}});
   c.block({{vault::Origin::signed_by(serve), vault::RegisterWorker{vault::Role::Serve, m, {1}}}});
   c.block({{vault::Origin::signed_by(wallet),
-            vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail}), "services")}}});
+            vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail}), "services"),
+                                  vault::Access::ReadWrite}}});
   c.block({{vault::Origin::signed_by(serve),
             vault::OpenEpoch{wallet, must(vault::WrappedDek::from(Bytes(60, 7)), "dek")}}});
   s.first_timed = c.head() + 1;

@@ -15,8 +15,9 @@ ed25519, //Charlie ecdsa), then kills the rotate worker with SIGKILL at random m
 them inside sweeps and destructions), restarting it each time with the same arguments, while
 credentials are written and read through the serve worker and //Charlie is revoked halfway.
 Afterwards it proves:
-  - every credential of //Dave, //Eve and //Ferdie reads back byte-identical; //Charlie gets 403
-    and none of //Charlie's pointers is left on chain or in the mirror;
+  - every credential of //Dave, //Eve and //Ferdie reads back byte-identical; //Charlie gets 403,
+    and what //Charlie wrote stays with the wallet: its pointers are on chain and in the mirror
+    and //Dave reads every one of them back byte-identical (a revocation deletes nothing);
   - no epoch was destroyed while a pointer referenced it (the pointer history replayed from the
     mirror's events, LiveBlobs read on chain just before each EpochDestroyed, and no current
     pointer at an epoch without a DEK);
@@ -393,7 +394,7 @@ class Test:
         self.wallet = self.dave.account
         self.serve = Serve(self.ep["serve"], self.cli, self.wallet)
         for a in (self.eve, self.ferdie, self.charlie):
-            self.cli.call("authorize_agent", [a.account, []], "//Dave", "ed25519")
+            self.cli.call("authorize_agent", [a.account, [], "ReadWrite"], "//Dave", "ed25519")
         for i in self.ids:
             st, j = self.serve.login(i)
             if st != 200:
@@ -553,12 +554,19 @@ class Test:
                 if st != 403:
                     bad += 1
                     self.fail(f"GET charlie/{service} after the revocation: {st} {j}")
+                # What the revoked agent wrote stays with the wallet.
+                st, j = self.check_get(self.dave, service, value)
+                if st != 200:
+                    bad += 1
+                    self.fail(f"GET charlie/{service} by the wallet after the revocation: {st} {j}")
+                else:
+                    ok += 1
             elif st != 200:
                 bad += 1
                 self.fail(f"GET {name}/{service} ({label}): {st} {j}")
             else:
                 ok += 1
-        log(f"{label}: {ok} credentials read back byte-identical, "
+        log(f"{label}: {ok} credentials read back byte-identical (//Charlie's by the wallet), "
             f"{sum(1 for k in self.creds if k[0] == 'charlie')} //Charlie reads refused; "
             f"{bad} problems")
         return ok
@@ -674,17 +682,17 @@ class Test:
             f"{len(destroyed)} EpochDestroyed checked; current epoch {current}, "
             f"DEKs on chain for {sorted(deks)}")
 
-        # a. //Charlie's pointers are gone (mirror and chain), the others' are there.
+        # a. Every pointer is there (mirror and chain), the revoked //Charlie's included: a
+        #    revocation removes none; they still name //Charlie as their writer.
         charlie_ptrs = [b for b, p in pointers.items() if p[1] == self.charlie.account]
-        if charlie_ptrs:
-            self.fail(f"{len(charlie_ptrs)} pointers of the revoked //Charlie remain")
+        charlie_creds = sum(1 for k in self.blob_ids if k[0] == "charlie")
+        if len(charlie_ptrs) < charlie_creds:
+            self.fail(f"{len(charlie_ptrs)} pointers written by the revoked //Charlie remain of "
+                      f"{charlie_creds} it stored: a revocation must delete none")
         for (name, service), blob in sorted(self.blob_ids.items()):
             hexid = "0x" + blob.replace("-", "")
             on_chain = self.cli.storage("Pointers", w, hexid)
-            if name == "charlie":
-                if on_chain is not None:
-                    self.fail(f"//Charlie's pointer {blob} ({service}) is still on chain")
-            elif on_chain is None or hexid not in pointers:
+            if on_chain is None or hexid not in pointers:
                 self.fail(f"pointer {blob} of {name}/{service} missing (chain {on_chain})")
             elif on_chain["epoch"] != pointers[hexid][2]:
                 self.fail(f"pointer {blob}: chain epoch {on_chain['epoch']}, mirror "

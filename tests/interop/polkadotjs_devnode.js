@@ -123,7 +123,7 @@ async function main() {
   // authorizeAgent signed by the ecdsa pair.
   const nonceBefore = (await api.rpc.system.accountNextIndex(wallet.address)).toNumber();
   step(`system_accountNextIndex(wallet) = ${nonceBefore}`);
-  const tx = api.tx.vaultPointers.authorizeAgent(agent.address, ['mail']);
+  const tx = api.tx.vaultPointers.authorizeAgent(agent.address, ['mail'], 'ReadWrite');
   step(`authorizeAgent call ${tx.method.toHex()}`);
   const res = await sendAndFinalize(tx, wallet, 'authorizeAgent');
   // signAndSend fetches the events of an InBlock status asynchronously and switches to the next
@@ -163,6 +163,7 @@ async function main() {
     JSON.stringify(['mail']));
   expectEq('grant.grantedAt', grant.grantedAt.toNumber(), header.number.toNumber());
   expectEq('grant.revokedAt.isNone', grant.revokedAt.isNone, true);
+  expectEq('grant.access', grant.access.toString(), 'ReadWrite');
   const grantHead = await api.query.vaultPointers.agents(wallet.address, agent.address);
   expectEq('grant at head equals grant at block', grantHead.toHex(), grantAt.toHex());
   const nonceAfter = (await api.rpc.system.accountNextIndex(wallet.address)).toNumber();

@@ -1,17 +1,21 @@
-// `epochvault demo`: the whole story of a revocation, told against a running stack
+// `epochvault demo`: the whole story of sharing credentials with agents and revoking one, told
+// against a running stack
 // (--endpoints FILE, as `epochvault dev` writes it) or against a stack of its own (this binary's
 // `dev` in a fresh temporary directory, stopped and removed afterwards).
 //
-//   1. wallet //Dave (sr25519, a wallet's default) authorizes agents A = //Eve (ecdsa) and
-//      B = //Ferdie (ed25519)
-//   2. A and B prove their keys to epochvault-serve and receive tokens
-//   3. A stores github.com, B stores aws.amazon.com (fresh random bytes each run)
-//   4. both read their credential back, byte for byte
-//   5. the wallet revokes A
-//   6. the rotate worker moves the wallet to a new epoch and destroys the old one
-//   7. A is refused, with its old token and with a new one
-//   8. B still reads its credential, now under the new epoch
-//   9. the chain's events tell the same story (EpochRotated by Revocation, EpochDestroyed)
+//   1. wallet //Dave (sr25519, a wallet's default) stores github.com twice (names work and
+//      personal) and aws.amazon.com (fresh random bytes each run)
+//   2. it lets agent A = //Eve (ecdsa) read github.com, and B = //Ferdie (ed25519) read and
+//      write aws.amazon.com
+//   3. A and B prove their keys to epochvault-serve and receive tokens
+//   4. A reads both GitHub credentials the wallet stored, and is refused aws.amazon.com
+//   5. B replaces aws.amazon.com; A (reading only) is refused a write
+//   6. the wallet lists its three credentials with who wrote each
+//   7. the wallet revokes A
+//   8. the rotate worker moves the wallet to a new epoch and destroys the old one
+//   9. A is refused, with its old token and with a new one
+//  10. nothing is lost: the wallet reads all three back, B its aws.amazon.com, under the new epoch
+//  11. the chain's events tell the same story (EpochRotated by Revocation, EpochDestroyed)
 //
 // One line per step, "ok" or "FAILED: reason"; exit 0 only when every step held. The CLI holds
 // no decryption code: every plaintext comes from the serve worker's HTTP API (docs/api.md).
@@ -34,6 +38,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -366,27 +371,66 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
   vault::Epoch old_epoch = 0;
   vault::Epoch new_epoch = 0;
   std::uint64_t revoke_block = 0;
+  std::string owner_token;
+  // The wallet's credentials: path below /v1/credentials/{wallet}/ -> bytes last stored.
+  std::map<std::string, Bytes> stored;
+  const std::string gh_work = a.service + "/work";
+  const std::string gh_personal = a.service + "/personal";
 
   const std::vector<std::string> titles = {
-      "the wallet authorizes A and B (VaultPointers.authorize_agent)",
+      "the wallet stores github.com twice (work, personal) and aws.amazon.com itself",
+      "the wallet lets A read github.com and B read and write aws.amazon.com "
+      "(VaultPointers.authorize_agent)",
       "A and B sign a challenge and receive tokens",
-      "A stores github.com, B stores aws.amazon.com",
-      "A and B read their credentials back",
+      "A reads both GitHub credentials the wallet stored and is refused aws.amazon.com",
+      "B replaces aws.amazon.com; A, granted reading only, is refused a write",
+      "the wallet lists its credentials with who wrote each",
       "the wallet revokes A (VaultPointers.revoke_agent)",
       "the rotate worker moves the wallet to a new epoch and destroys the old one",
       "A is refused (old token and new token)",
-      "B still reads its credential, under the new epoch",
+      "nothing is lost: the wallet reads all three, B reads aws.amazon.com, under the new epoch",
       "the chain's events tell the same story"};
 
-  // Steps 1-6 build on each other; 7-9 are checks of the end state and all run.
+  auto put = [&](const std::string& path, const std::string& token,
+                 const Bytes& secret) -> Result<HttpReply> {
+    return api.call("PUT", credential_path(wallet, path), {{"data", base64(secret)}}, token);
+  };
+  auto read_same = [&](const std::string& who, const std::string& path,
+                       const std::string& token) -> Result<ReadBack> {
+    const ReadBack back = EV_TRY(read_credential(api, wallet, path, token));
+    if (back.data != stored[path]) {
+      return make_error(Errc::Failed,
+                        who + " " + path + ": the bytes read differ from the bytes stored");
+    }
+    return back;
+  };
+
+  // Steps 1-8 build on each other; 9-11 are checks of the end state and all run.
   const std::vector<std::function<Result<void>(std::vector<std::string>&)>> setup = {
+      [&](std::vector<std::string>& notes) -> Result<void> {
+        owner_token = EV_TRY_CTX("the wallet", authenticate(api, *client, wallet, wallet_key));
+        for (const std::string& path : {gh_work, gh_personal, b.service}) {
+          stored[path] = random_credential();
+          const HttpReply r = EV_TRY(put(path, owner_token, stored[path]));
+          if (r.status != 201) return make_error(Errc::Failed, "PUT " + path + ": " + describe(r));
+          notes.push_back(path + ": " + std::to_string(stored[path].size()) +
+                          " random bytes, blob " + str_field(r.body, "blob_id") + ", epoch " +
+                          std::to_string(uint_field(r.body, "epoch").value_or(0)));
+        }
+        return ok();
+      },
       [&](std::vector<std::string>& notes) -> Result<void> {
         for (const Agent& ag : agents) {
           vault::AuthorizeAgent call;
           call.agent = ag.key.account_id();
+          const vault::ServiceName service = EV_TRY(vault::ServiceName::from(ag.service));
+          call.services =
+              EV_TRY(vault::ServiceList::from(std::vector<vault::ServiceName>{service}));
+          call.access = &ag == &b ? vault::Access::ReadWrite : vault::Access::Read;
           const auto out = EV_TRY(submit(*client, wallet_key, call));
-          notes.push_back(ag.name + " authorized for every service in block #" +
-                          std::to_string(out.block_number));
+          notes.push_back(ag.name + " may " +
+                          (call.access == vault::Access::ReadWrite ? "read and write " : "read ") +
+                          ag.service + " (block #" + std::to_string(out.block_number) + ")");
         }
         return ok();
       },
@@ -399,37 +443,75 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
         return ok();
       },
       [&](std::vector<std::string>& notes) -> Result<void> {
-        for (Agent& ag : agents) {
-          ag.secret = random_credential();
-          const HttpReply r = EV_TRY(api.call("PUT", credential_path(wallet, ag.service),
-                                              {{"data", base64(ag.secret)}}, ag.token));
-          if (r.status != 201) {
-            return make_error(Errc::Failed, ag.name + " PUT " + ag.service + ": " + describe(r));
-          }
-          const auto epoch = uint_field(r.body, "epoch");
-          const auto block = uint_field(r.body, "block");
-          notes.push_back(ag.name + " " + ag.service + ": " + std::to_string(ag.secret.size()) +
-                          " random bytes, blob " + str_field(r.body, "blob_id") + ", epoch " +
-                          (epoch ? std::to_string(*epoch) : "?") + ", block #" +
-                          (block ? std::to_string(*block) : "?"));
+        for (const std::string& path : {gh_work, gh_personal}) {
+          const ReadBack back = EV_TRY(read_same("A", path, a.token));
+          notes.push_back("A " + path + ": " + std::to_string(back.data.size()) +
+                          " bytes, identical to what the wallet stored");
         }
+        const HttpReply other =
+            EV_TRY(api.call("GET", credential_path(wallet, b.service), nullptr, a.token));
+        if (other.status != 403 || other.body.contains("data")) {
+          return make_error(Errc::Failed,
+                            "A GET " + b.service + ": expected 403, got " + describe(other));
+        }
+        notes.push_back("A " + b.service + ": " + describe(other));
         return ok();
       },
       [&](std::vector<std::string>& notes) -> Result<void> {
-        for (const Agent& ag : agents) {
-          const ReadBack back = EV_TRY(read_credential(api, wallet, ag.service, ag.token));
-          if (back.data != ag.secret) {
-            return make_error(Errc::Failed, ag.name + " " + ag.service +
-                                                ": the bytes read differ from the bytes stored");
+        b.secret = random_credential();
+        const HttpReply r = EV_TRY(put(b.service, b.token, b.secret));
+        if (r.status != 201) {
+          return make_error(Errc::Failed, "B PUT " + b.service + ": " + describe(r));
+        }
+        stored[b.service] = b.secret;
+        const ReadBack back = EV_TRY(read_same("B", b.service, b.token));
+        notes.push_back("B replaced " + b.service + " (" +
+                        std::to_string(uint_field(r.body, "replaced").value_or(0)) +
+                        " older version) and reads its " + std::to_string(back.data.size()) +
+                        " bytes back");
+        const HttpReply refused = EV_TRY(put(gh_work, a.token, random_credential()));
+        if (refused.status != 403) {
+          return make_error(Errc::Failed,
+                            "A PUT " + gh_work + ": expected 403, got " + describe(refused));
+        }
+        notes.push_back("A PUT " + gh_work + ": " + describe(refused));
+        return ok();
+      },
+      [&](std::vector<std::string>& notes) -> Result<void> {
+        const HttpReply r =
+            EV_TRY(api.call("GET", "/v1/credentials/" + to_hex(wallet), nullptr, owner_token));
+        if (r.status != 200 || !r.body.contains("credentials") ||
+            !r.body["credentials"].is_array()) {
+          return make_error(Errc::Failed, "GET /v1/credentials/{wallet}: " + describe(r));
+        }
+        std::map<std::string, std::string> writers;
+        for (const json& item : r.body["credentials"]) {
+          if (!item.is_object() || item.contains("data")) {
+            return make_error(Errc::Failed, "a listed item is not a bare description");
           }
-          notes.push_back(ag.name + " " + ag.service + ": " + std::to_string(back.data.size()) +
-                          " bytes, identical (epoch " + std::to_string(back.epoch) + ")");
+          std::string path = str_field(item, "service");
+          if (!str_field(item, "name").empty()) path += "/" + str_field(item, "name");
+          writers[path] = str_field(item, "writer");
+          notes.push_back(path + ": written by " +
+                          (item.value("written_by_wallet", false) ? std::string("the wallet")
+                                                                  : str_field(item, "writer")) +
+                          ", epoch " + std::to_string(uint_field(item, "epoch").value_or(0)));
+        }
+        const std::map<std::string, std::string> expected = {
+            {gh_work, to_hex(wallet)},
+            {gh_personal, to_hex(wallet)},
+            {b.service, to_hex(b.key.account_id())}};
+        if (writers != expected) {
+          return make_error(Errc::Failed,
+                            "the listing is not the three credentials with "
+                            "their writers: " +
+                                r.body["credentials"].dump());
         }
         return ok();
       },
       [&](std::vector<std::string>& notes) -> Result<void> {
         const auto before = EV_TRY(read_epoch(*client, wallet));
-        if (!before) return make_error(Errc::Failed, "the wallet has no epoch after step 3");
+        if (!before) return make_error(Errc::Failed, "the wallet has no epoch after step 1");
         old_epoch = before->current;
         vault::RevokeAgent call;
         call.agent = a.key.account_id();
@@ -477,7 +559,7 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
     return make_error(Errc::Failed, "the story broke at step " + std::to_string(i + 1));
   }
 
-  steps.run(titles[6], [&](std::vector<std::string>& notes) -> Result<void> {
+  steps.run(titles[8], [&](std::vector<std::string>& notes) -> Result<void> {
     const HttpReply old =
         EV_TRY(api.call("GET", credential_path(wallet, a.service), nullptr, a.token));
     if (old.status != 403 || old.body.contains("data")) {
@@ -495,25 +577,31 @@ Result<void> tell_story(const std::string& node_rpc, const std::string& serve,
     return ok();
   });
 
-  steps.run(titles[7], [&](std::vector<std::string>& notes) -> Result<void> {
-    const ReadBack back = EV_TRY(read_credential(api, wallet, b.service, b.token));
-    if (back.data != b.secret) {
-      return make_error(Errc::Failed, "the bytes read differ from the bytes stored");
-    }
+  steps.run(titles[9], [&](std::vector<std::string>& notes) -> Result<void> {
     const auto info = EV_TRY(read_epoch(*client, wallet));
     const vault::Epoch current = info ? info->current : 0;
-    if (back.epoch != current || current != new_epoch) {
-      return make_error(Errc::Failed, "answered from epoch " + std::to_string(back.epoch) +
-                                          ", the wallet's current epoch is " +
-                                          std::to_string(current));
+    if (current != new_epoch) {
+      return make_error(Errc::Failed, "the wallet's current epoch is " + std::to_string(current));
     }
-    notes.push_back(std::to_string(back.data.size()) + " bytes, identical, epoch " +
-                    std::to_string(back.epoch) +
-                    (back.reencrypted ? " (moved by this read)" : " (moved by the sweep)"));
+    std::vector<std::pair<std::string, const std::string*>> reads;
+    for (const auto& [path, bytes] : stored) reads.emplace_back(path, &owner_token);
+    reads.emplace_back(b.service, &b.token);
+    for (const auto& [path, token] : reads) {
+      const std::string who = token == &owner_token ? "the wallet" : "B";
+      const ReadBack back = EV_TRY(read_same(who, path, *token));
+      if (back.epoch != current) {
+        return make_error(Errc::Failed, who + " " + path + " answered from epoch " +
+                                            std::to_string(back.epoch) + ", current is " +
+                                            std::to_string(current));
+      }
+      notes.push_back(who + " " + path + ": " + std::to_string(back.data.size()) +
+                      " bytes, identical, epoch " + std::to_string(back.epoch) +
+                      (back.reencrypted ? " (moved by this read)" : " (moved by the sweep)"));
+    }
     return ok();
   });
 
-  steps.run(titles[8], [&](std::vector<std::string>& notes) -> Result<void> {
+  steps.run(titles[10], [&](std::vector<std::string>& notes) -> Result<void> {
     const std::uint64_t best = EV_TRY(best_block(*client));
     bool rotated = false;
     bool destroyed = false;

@@ -341,7 +341,14 @@ Result<void> dev_cmd(const std::vector<std::string>& argv) {
   std::printf(
       "  accounts:   //Alice..//Ferdie, each as ed25519 and as ecdsa (two accounts each)\n");
   std::printf("  endpoints:  %s\n", (dir / "endpoints.json").string().c_str());
-  std::printf("try: epochvault demo --endpoints %s\n", (dir / "endpoints.json").string().c_str());
+  std::printf(
+      "share: the wallet stores a credential once (PUT /v1/credentials/WALLET/SERVICE[/NAME]),\n"
+      "  then: epochvault agent authorize AGENT --services SERVICE [--write] --url %s\n"
+      "  the agent reads every credential of SERVICE, whoever wrote it; `epochvault agent\n"
+      "  revoke AGENT` ends that and rotates the epoch, and no credential is lost\n",
+      url.c_str());
+  std::printf("try: epochvault demo --endpoints %s  (the whole sharing story, checked)\n",
+              (dir / "endpoints.json").string().c_str());
   std::printf("Ctrl-C stops everything.\n");
   std::fflush(stdout);
 

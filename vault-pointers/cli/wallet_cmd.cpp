@@ -103,6 +103,7 @@ json grant_json(const Grant& g, std::uint16_t prefix) {
   json j = {{"agent", ss58(g.agent, prefix)},
             {"agent_hex", to_hex(g.agent)},
             {"services", services_json(g.grant.services)},
+            {"access", vault::access_name(g.grant.access)},
             {"granted_at", g.grant.granted_at},
             {"revoked_at", nullptr}};
   if (g.grant.revoked_at) j["revoked_at"] = *g.grant.revoked_at;
@@ -111,8 +112,9 @@ json grant_json(const Grant& g, std::uint16_t prefix) {
 
 void print_grant(const Grant& g, std::uint16_t prefix) {
   std::printf(
-      "  %s  %-28s since #%u%s\n", ss58(g.agent, prefix).c_str(),
-      services_text(g.grant.services).c_str(), g.grant.granted_at,
+      "  %s  %-28s %-10s since #%u%s\n", ss58(g.agent, prefix).c_str(),
+      services_text(g.grant.services).c_str(), g.grant.can_write() ? "read+write" : "read",
+      g.grant.granted_at,
       g.grant.revoked_at ? (", revoked at #" + std::to_string(*g.grant.revoked_at)).c_str() : "");
 }
 
@@ -271,7 +273,7 @@ Result<chain::SubmitOutcome> submit_vault(chain::ChainClient& client, const chai
 
 Result<void> authorize_cmd(const std::vector<std::string>& argv) {
   auto args = EV_TRY(parse_args(
-      argv, {"url", "output", "suri", "suri-file", "scheme", "password", "services"}, {}));
+      argv, {"url", "output", "suri", "suri-file", "scheme", "password", "services"}, {"write"}));
   if (args.positional.size() != 1) return make_error(Errc::Usage, "expected one AGENT");
   const bool json_out = EV_TRY(json_output_of(args));
   const ByteArray<32> agent = EV_TRY(parse_account(args.positional[0], "agent"));
@@ -288,8 +290,10 @@ Result<void> authorize_cmd(const std::vector<std::string>& argv) {
   const chain::KeyPair wallet = EV_TRY(signer_of(args, "wallet"));
   auto client = EV_TRY(connect_node(args));
   const std::uint16_t prefix = client->info().ss58_prefix;
-  auto out = EV_TRY(
-      submit_vault(*client, wallet, "authorize_agent", json::array({to_hex(agent), services})));
+  const bool write = args.has("write");
+  const char* access = write ? "ReadWrite" : "Read";
+  auto out = EV_TRY(submit_vault(*client, wallet, "authorize_agent",
+                                 json::array({to_hex(agent), services, access})));
   std::vector<std::string> names;
   for (const auto& s : services) {
     auto b = from_hex(s.get<std::string>());
@@ -299,6 +303,7 @@ Result<void> authorize_cmd(const std::vector<std::string>& argv) {
     std::printf("%s\n", json({{"wallet", ss58(wallet.account_id(), prefix)},
                               {"agent", ss58(agent, prefix)},
                               {"services", names},
+                              {"access", access},
                               {"block", out.block_number},
                               {"block_hash", to_hex(out.block_hash)}})
                             .dump()
@@ -307,9 +312,9 @@ Result<void> authorize_cmd(const std::vector<std::string>& argv) {
   }
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
-  std::printf("wallet %s authorized agent %s for %s in block #%llu\n",
+  std::printf("wallet %s authorized agent %s to %s %s in block #%llu\n",
               ss58(wallet.account_id(), prefix).c_str(), ss58(agent, prefix).c_str(),
-              list.empty() ? "every service" : list.c_str(),
+              write ? "read and write" : "read", list.empty() ? "every service" : list.c_str(),
               static_cast<unsigned long long>(out.block_number));
   return ok();
 }
@@ -510,10 +515,12 @@ void register_wallet_commands(std::vector<Command>& out) {
        status_cmd});
   out.push_back({"agent", "authorize",
                  "grant an agent the wallet's services (signed by the wallet)",
-                 "epochvault agent authorize AGENT [--services a,b] [--suri SURI | --suri-file F]\n"
-                 "    [--scheme sr25519|ed25519|ecdsa] [--url URL] [--output json]\n"
-                 "  no --services: every service; the secret URI may also come from\n"
-                 "  $EPOCHVAULT_SURI or a prompt",
+                 "epochvault agent authorize AGENT [--services a,b] [--write]\n"
+                 "    [--suri SURI | --suri-file F] [--scheme sr25519|ed25519|ecdsa] [--url URL]\n"
+                 "    [--output json]\n"
+                 "  the agent reads every credential of the services, whoever wrote it; --write:\n"
+                 "  it may also add, replace and delete them. No --services: every service; the\n"
+                 "  secret URI may also come from $EPOCHVAULT_SURI or a prompt",
                  authorize_cmd});
   out.push_back(
       {"agent", "revoke", "revoke an agent and wait until its epoch is rotated, swept, destroyed",

@@ -6,23 +6,12 @@ namespace ev::vault {
 
 std::string_view error_name(PalletError e) {
   static constexpr std::array<std::string_view, kPalletErrorCount> kNames = {
-      "NotWorker",
-      "WrongRole",
-      "MeasurementNotApproved",
-      "EpochMismatch",
-      "EpochStillLive",
-      "NoSuchBlob",
-      "BlobExists",
-      "AgentNotAuthorized",
-      "AgentRevoked",
-      "NoEpoch",
-      "EpochExists",
-      "TooLong",
-      "NoSuchGrant",
-      "InvalidServiceName",
-      "NoSuchDek",
-      "LiveBlobsRemain",
-      "Overflow"};
+      "NotWorker",       "WrongRole",          "MeasurementNotApproved",
+      "EpochMismatch",   "EpochStillLive",     "NoSuchBlob",
+      "BlobExists",      "AgentNotAuthorized", "AgentRevoked",
+      "NoEpoch",         "EpochExists",        "TooLong",
+      "NoSuchGrant",     "InvalidServiceName", "NoSuchDek",
+      "LiveBlobsRemain", "Overflow",           "AgentReadOnly"};
   const auto i = static_cast<std::size_t>(e);
   return i < kNames.size() ? kNames[i] : std::string_view("UnknownPalletError");
 }
@@ -40,6 +29,7 @@ std::string_view ErrorTraits<vault::VaultErrc>::message(vault::VaultErrc e) {
     case VaultErrc::UnknownEvent: return "unknown VaultPointers event";
     case VaultErrc::Metadata: return "metadata does not match the VaultPointers pallet";
     case VaultErrc::CorruptState: return "corrupt VaultPointers state";
+    case VaultErrc::InvalidCredentialName: return "invalid credential name";
   }
   return "unknown vault error";
 }

@@ -146,8 +146,8 @@ Result<Plan> handle(const RegisterWorker& c, const Origin& o, const Env& env) {
 Result<Plan> handle(const AuthorizeAgent& c, const Origin& o, const Env& env) {
   EV_CHECK(ok_check(require_signed(o)));
   Plan p;
-  p.put(agents_key(o.who, c.agent), AgentGrant{c.services, env.block, std::nullopt});
-  return done(std::move(p), AgentAuthorized{o.who, c.agent, c.services});
+  p.put(agents_key(o.who, c.agent), AgentGrant{c.services, env.block, std::nullopt, c.access});
+  return done(std::move(p), AgentAuthorized{o.who, c.agent, c.services, c.access});
 }
 
 Result<Plan> handle(const RevokeAgent& c, const Origin& o, const Env& env) {
@@ -173,7 +173,7 @@ Result<Plan> handle(const OpenEpoch& c, const Origin& o, const Env& env) {
 }
 
 // The agent may write for the wallet: it is the wallet, or holds an active grant covering
-// the service.
+// the service that allows writing (Access::ReadWrite).
 Result<Check> require_agent(const StateAccess& s, const AccountId& wallet, const AccountId& agent,
                             const ServiceName& service) {
   if (agent == wallet) return Check();
@@ -183,6 +183,7 @@ Result<Check> require_agent(const StateAccess& s, const AccountId& wallet, const
   if (!grant->covers(service)) {
     return Check(DispatchOutcome::module(PalletError::AgentNotAuthorized));
   }
+  if (!grant->can_write()) return Check(DispatchOutcome::module(PalletError::AgentReadOnly));
   return Check();
 }
 
@@ -197,11 +198,11 @@ Result<Plan> handle(const RegisterBlob& c, const Origin& o, const Env& env) {
   const std::uint32_t live = EV_TRY(live_count(env.state, c.wallet, c.epoch));
   EV_REQUIRE(live < std::numeric_limits<std::uint32_t>::max(), Overflow);
   Plan p;
-  p.put(key,
-        VaultPointer{c.service, c.agent, c.epoch, c.ciphertext_hash, c.size, env.block, env.block});
+  p.put(key, VaultPointer{c.service, c.agent, c.epoch, c.ciphertext_hash, c.size, env.block,
+                          env.block, c.name, c.readers});
   p.put_count(live_blobs_key(c.wallet, c.epoch), live + 1);
-  return done(std::move(p),
-              BlobWritten{c.wallet, c.blob_id, c.service, c.agent, c.epoch, c.ciphertext_hash});
+  return done(std::move(p), BlobWritten{c.wallet, c.blob_id, c.service, c.agent, c.epoch,
+                                        c.ciphertext_hash, c.name});
 }
 
 Result<Plan> handle(const ReencryptBlob& c, const Origin& o, const Env& env) {

@@ -11,7 +11,20 @@ bool service_byte_ok(std::uint8_t c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
+bool name_byte_ok(std::uint8_t c) { return service_byte_ok(c) || c == '@'; }
+
 }  // namespace
+
+Result<void> CredentialNamePolicy::check(ByteSpan v) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!name_byte_ok(v[i])) {
+      return make_error(VaultErrc::InvalidCredentialName, "byte " + std::to_string(i) + " (0x" +
+                                                              to_hex(v.subspan(i, 1), false) +
+                                                              ") is not in [a-z0-9._@-]");
+    }
+  }
+  return ok();
+}
 
 Result<void> ServiceNamePolicy::check(ByteSpan v) {
   if (v.empty()) return make_error(VaultErrc::InvalidServiceName, "empty");
@@ -36,7 +49,14 @@ bool AgentGrant::covers(const ServiceName& service) const {
   return s.empty() || std::find(s.begin(), s.end(), service) != s.end();
 }
 
+bool VaultPointer::readable_by(const AccountId& who) const {
+  const auto& r = readers.items();
+  return r.empty() || std::find(r.begin(), r.end(), who) != r.end();
+}
+
 std::string_view role_name(Role r) { return r == Role::Serve ? "Serve" : "Rotate"; }
+
+std::string_view access_name(Access a) { return a == Access::ReadWrite ? "ReadWrite" : "Read"; }
 
 std::string_view reason_name(const RotationReason& r) {
   switch (r.index()) {

@@ -37,26 +37,29 @@ Bytes vec_bytes(std::size_t n, std::uint8_t fill) {
 }
 
 std::vector<Call> all_calls() {
-  return {ApproveMeasurement{meas("m1"), Role::Rotate},
-          RevokeMeasurement{meas("m1")},
-          RegisterWorker{Role::Serve, meas("m2"), Bytes{1, 2, 3}},
-          AuthorizeAgent{acct(2), ServiceList::from({svc("mail"), svc("bank.eu")}).value()},
-          RevokeAgent{acct(2)},
-          OpenEpoch{acct(1), dek(48)},
-          RegisterBlob{acct(1), blob(7), svc("mail"), acct(2), 3, Hash256{9}, 4096},
-          ReencryptBlob{acct(1), blob(7), 3, 4, Hash256{8}, 4100},
-          RemoveBlob{acct(1), blob(7)},
-          RotateEpoch{acct(1), 4, dek(128), Revocation{acct(2)}},
-          DestroyEpoch{acct(1), 3, 12, Hash256{5}}};
+  return {
+      ApproveMeasurement{meas("m1"), Role::Rotate},
+      RevokeMeasurement{meas("m1")},
+      RegisterWorker{Role::Serve, meas("m2"), Bytes{1, 2, 3}},
+      AuthorizeAgent{acct(2), ServiceList::from({svc("mail"), svc("bank.eu")}).value(),
+                     Access::ReadWrite},
+      RevokeAgent{acct(2)},
+      OpenEpoch{acct(1), dek(48)},
+      RegisterBlob{acct(1), blob(7), svc("mail"), acct(2), 3, Hash256{9}, 4096,
+                   CredentialName::from("me@work").value(), ReaderList::from({acct(3)}).value()},
+      ReencryptBlob{acct(1), blob(7), 3, 4, Hash256{8}, 4100},
+      RemoveBlob{acct(1), blob(7)},
+      RotateEpoch{acct(1), 4, dek(128), Revocation{acct(2)}},
+      DestroyEpoch{acct(1), 3, 12, Hash256{5}}};
 }
 
 std::vector<Event> all_events() {
   return {MeasurementApproved{meas("m1"), Role::Serve},
           MeasurementRevoked{meas("m1")},
           WorkerRegistered{acct(4), Role::Rotate, meas("m2")},
-          AgentAuthorized{acct(1), acct(2), ServiceList{}},
+          AgentAuthorized{acct(1), acct(2), ServiceList{}, Access::Read},
           AgentRevoked{acct(1), acct(2)},
-          BlobWritten{acct(1), blob(3), svc("a-b_c.d"), acct(1), 1, Hash256{1}},
+          BlobWritten{acct(1), blob(3), svc("a-b_c.d"), acct(1), 1, Hash256{1}, {}},
           BlobReencrypted{acct(1), blob(3), 1, 2, Hash256{2}},
           BlobRemoved{acct(1), blob(3), 2},
           EpochRotated{acct(1), 0, 1, Operator{}},
@@ -72,19 +75,35 @@ TEST_CASE("types: every pallet type round-trips through SCALE", "[types]") {
   round_trip(RotationReason{Scheduled{}});
   round_trip(RotationReason{Revocation{acct(3)}});
   round_trip(RotationReason{Operator{}});
-  round_trip(VaultPointer{svc("mail"), acct(2), 3, Hash256{1, 2}, 77, 10, 11});
+  round_trip(VaultPointer{svc("mail"), acct(2), 3, Hash256{1, 2}, 77, 10, 11, {}, {}});
+  round_trip(VaultPointer{svc("mail"), acct(2), 3, Hash256{1, 2}, 77, 10, 11,
+                          CredentialName::from("work").value(),
+                          ReaderList::from({acct(4), acct(5)}).value()});
   round_trip(EpochInfo{2, 9, Scheduled{}});
   round_trip(EpochDek{dek(32), 4});
-  round_trip(AgentGrant{ServiceList::from({svc("a"), svc("b")}).value(), 3, 8u});
-  round_trip(AgentGrant{ServiceList{}, 3, std::nullopt});
+  round_trip(AgentGrant{ServiceList::from({svc("a"), svc("b")}).value(), 3, 8u, Access::Read});
+  round_trip(AgentGrant{ServiceList{}, 3, std::nullopt, Access::ReadWrite});
   round_trip(WorkerInfo{Role::Rotate, meas("pcr0"), Hash256{7}, 12});
   round_trip(Role::Serve);
 }
 
 TEST_CASE("types: VaultPointer encodes its fields in spec order", "[types]") {
-  const VaultPointer p{svc("ab"), acct(0x11), 0x01020304, Hash256{0xee}, 5, 6, 7};
+  const VaultPointer p{svc("ab"),
+                       acct(0x11),
+                       0x01020304,
+                       Hash256{0xee},
+                       5,
+                       6,
+                       7,
+                       CredentialName::from("w").value(),
+                       ReaderList::from({acct(0x22)}).value()};
   const Bytes enc = scale::encode(p);
-  REQUIRE(enc.size() == 3 + 32 + 4 + 32 + 4 + 4 + 4);
+  // ... then the appended name (compact(1) 'w') and readers (compact(1), one account).
+  REQUIRE(enc.size() == 3 + 32 + 4 + 32 + 4 + 4 + 4 + 2 + 1 + 32);
+  CHECK(enc[83] == 0x04);
+  CHECK(enc[84] == 'w');
+  CHECK(enc[85] == 0x04);
+  CHECK(enc[86] == 0x22);
   CHECK(enc[0] == 0x08);  // compact(2)
   CHECK(enc[1] == 'a');
   CHECK(enc[3] == 0x11);
@@ -155,11 +174,30 @@ TEST_CASE("types: a grant lists at most 32 services", "[types]") {
 }
 
 TEST_CASE("types: grant coverage: empty list covers everything", "[types]") {
-  AgentGrant all{ServiceList{}, 1, std::nullopt};
+  AgentGrant all{ServiceList{}, 1, std::nullopt, Access::Read};
   CHECK(all.covers(svc("x")));
-  AgentGrant some{ServiceList::from({svc("mail")}).value(), 1, std::nullopt};
+  CHECK_FALSE(all.can_write());
+  AgentGrant some{ServiceList::from({svc("mail")}).value(), 1, std::nullopt, Access::ReadWrite};
+  CHECK(some.can_write());
   CHECK(some.covers(svc("mail")));
   CHECK_FALSE(some.covers(svc("bank")));
+}
+
+TEST_CASE("types: credential names and access decode strictly", "[types][sharing]") {
+  CHECK(CredentialName::from("").ok());  // the service's default credential
+  CHECK(CredentialName::from("me@example.com").ok());
+  const auto bad = CredentialName::from("Work");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(is(bad.error(), VaultErrc::InvalidCredentialName));
+  CHECK(is(CredentialName::from(std::string(65, 'a')).error(), VaultErrc::TooLong));
+  // Access is Read = 0, ReadWrite = 1; any other byte does not decode.
+  CHECK(scale::encode(Access::ReadWrite) == Bytes{1});
+  CHECK_FALSE(scale::decode_all<Access>(Bytes{2}).ok());
+  // A grant stored before `access` existed (no trailing byte) does not decode: the field is
+  // part of the value, as it is for a FRAME runtime after a storage migration.
+  const Bytes old_grant{0, 1, 0, 0, 0, 0};
+  CHECK_FALSE(scale::decode_all<AgentGrant>(old_grant).ok());
+  CHECK(scale::decode_all<AgentGrant>(Bytes{0, 1, 0, 0, 0, 0, 1}).value().can_write());
 }
 
 TEST_CASE("calls: indices follow the spec table and names round-trip", "[calls]") {

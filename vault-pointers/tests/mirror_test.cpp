@@ -137,15 +137,16 @@ void play_story(FakeChain& chain) {
       {{Origin::signed_by(kServe), RegisterWorker{Role::Serve, measurement("serve-m"), {1}}},
        {Origin::signed_by(kRotate), RegisterWorker{Role::Rotate, measurement("rotate-m"), {2}}}});
   ServiceList mail = value(ServiceList::from({service("mail")}));
-  chain.block({{Origin::signed_by(kWallet), AuthorizeAgent{kAgentA, mail}},
-               {Origin::signed_by(kWallet), AuthorizeAgent{kAgentB, ServiceList{}}}});
+  chain.block(
+      {{Origin::signed_by(kWallet), AuthorizeAgent{kAgentA, mail, Access::ReadWrite}},
+       {Origin::signed_by(kWallet), AuthorizeAgent{kAgentB, ServiceList{}, Access::ReadWrite}}});
   chain.block({{Origin::signed_by(kServe), OpenEpoch{kWallet, dek(1)}}});
   H256 h1{};
   h1.fill(0x11);
   chain.block({{Origin::signed_by(kServe),
-                RegisterBlob{kWallet, blob(1), service("mail"), kAgentA, 1, h1, 100}},
+                RegisterBlob{kWallet, blob(1), service("mail"), kAgentA, 1, h1, 100, {}, {}}},
                {Origin::signed_by(kServe),
-                RegisterBlob{kWallet, blob(2), service("bank"), kAgentB, 1, h1, 200}}});
+                RegisterBlob{kWallet, blob(2), service("bank"), kAgentB, 1, h1, 200, {}, {}}}});
   chain.block({{Origin::signed_by(kWallet), RevokeAgent{kAgentA}}});
   chain.block({{Origin::signed_by(kRotate), RotateEpoch{kWallet, 1, dek(2), Revocation{kAgentA}}}});
   H256 h2{};

@@ -76,7 +76,7 @@ struct Chain {
   }
   RegisterBlob blob_call(std::uint8_t id, Epoch e = 1, const AccountId& agent = kWallet,
                          std::string_view service = "mail") {
-    return RegisterBlob{kWallet, blob(id), svc(service), agent, e, Hash256{id}, 100};
+    return RegisterBlob{kWallet, blob(id), svc(service), agent, e, Hash256{id}, 100, {}, {}};
   }
 };
 
@@ -146,21 +146,25 @@ TEST_CASE("authorize_agent: creates and replaces the grant", "[pallet]") {
   Chain c;
   const auto services = ServiceList::from({svc("mail")}).value();
   const BlockNumber at = c.block;
-  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, services}).ok());
-  CHECK(c.get<AgentGrant>(agents_key(kWallet, kAgent)) == AgentGrant{services, at, std::nullopt});
-  CHECK(c.events.back() == Event{AgentAuthorized{kWallet, kAgent, services}});
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, services, Access::Read}).ok());
+  CHECK(c.get<AgentGrant>(agents_key(kWallet, kAgent)) ==
+        AgentGrant{services, at, std::nullopt, Access::Read});
+  CHECK(c.events.back() == Event{AgentAuthorized{kWallet, kAgent, services, Access::Read}});
   REQUIRE(c.as(kWallet, RevokeAgent{kAgent}).ok());
   const BlockNumber again = c.block;
-  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}}).ok());
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}, Access::ReadWrite}).ok());
   CHECK(c.get<AgentGrant>(agents_key(kWallet, kAgent)) ==
-        AgentGrant{ServiceList{}, again, std::nullopt});
-  CHECK(c.root(AuthorizeAgent{kAgent, ServiceList{}}) == DispatchOutcome::bad_origin());
+        AgentGrant{ServiceList{}, again, std::nullopt, Access::ReadWrite});
+  CHECK(c.events.back() ==
+        Event{AgentAuthorized{kWallet, kAgent, ServiceList{}, Access::ReadWrite}});
+  CHECK(c.root(AuthorizeAgent{kAgent, ServiceList{}, Access::Read}) ==
+        DispatchOutcome::bad_origin());
 }
 
 TEST_CASE("revoke_agent: sets revoked_at, needs an active grant", "[pallet]") {
   Chain c;
   c.expect_error(kWallet, RevokeAgent{kAgent}, PalletError::NoSuchGrant);
-  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}}).ok());
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}, Access::Read}).ok());
   const BlockNumber at = c.block;
   REQUIRE(c.as(kWallet, RevokeAgent{kAgent}).ok());
   CHECK(c.get<AgentGrant>(agents_key(kWallet, kAgent))->revoked_at == at);
@@ -194,10 +198,10 @@ TEST_CASE("register_blob: writes the pointer and counts it live", "[pallet]") {
   const BlockNumber at = c.block;
   REQUIRE(c.as(kServe, c.blob_call(1)).ok());
   CHECK(c.get<VaultPointer>(pointers_key(kWallet, blob(1))) ==
-        VaultPointer{svc("mail"), kWallet, 1, Hash256{1}, 100, at, at});
+        VaultPointer{svc("mail"), kWallet, 1, Hash256{1}, 100, at, at, {}, {}});
   CHECK(c.live(1) == 1);
   CHECK(c.events.back() ==
-        Event{BlobWritten{kWallet, blob(1), svc("mail"), kWallet, 1, Hash256{1}}});
+        Event{BlobWritten{kWallet, blob(1), svc("mail"), kWallet, 1, Hash256{1}, {}}});
   REQUIRE(c.as(kServe, c.blob_call(2)).ok());
   CHECK(c.live(1) == 2);
 }
@@ -218,14 +222,45 @@ TEST_CASE("register_blob: agent needs an active grant covering the service", "[p
   Chain c;
   c.setup_epoch();
   c.expect_error(kServe, c.blob_call(1, 1, kAgent), PalletError::AgentNotAuthorized);
-  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList::from({svc("mail")}).value()}).ok());
+  const auto mail = ServiceList::from({svc("mail")}).value();
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, mail, Access::ReadWrite}).ok());
   c.expect_error(kServe, c.blob_call(1, 1, kAgent, "bank"), PalletError::AgentNotAuthorized);
   REQUIRE(c.as(kServe, c.blob_call(1, 1, kAgent, "mail")).ok());
-  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}}).ok());
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, ServiceList{}, Access::ReadWrite}).ok());
   REQUIRE(c.as(kServe, c.blob_call(2, 1, kAgent, "bank")).ok());
   REQUIRE(c.as(kWallet, RevokeAgent{kAgent}).ok());
   c.expect_error(kServe, c.blob_call(3, 1, kAgent), PalletError::AgentRevoked);
   CHECK(c.live(1) == 2);
+}
+
+TEST_CASE("register_blob: a read-only grant refuses writes, the wallet always writes",
+          "[pallet][sharing]") {
+  Chain c;
+  c.setup_epoch();
+  const auto mail = ServiceList::from({svc("mail")}).value();
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, mail, Access::Read}).ok());
+  c.expect_error(kServe, c.blob_call(1, 1, kAgent, "mail"), PalletError::AgentReadOnly);
+  // The service check comes first: an uncovered service is AgentNotAuthorized.
+  c.expect_error(kServe, c.blob_call(1, 1, kAgent, "bank"), PalletError::AgentNotAuthorized);
+  CHECK(c.live(1) == 0);
+  // The wallet writes a named credential restricted to the agent: both are kept on the pointer.
+  RegisterBlob named = c.blob_call(2);
+  named.name = CredentialName::from("work").value();
+  named.readers = ReaderList::from({kAgent}).value();
+  const BlockNumber at = c.block;
+  REQUIRE(c.as(kServe, named).ok());
+  const auto p = c.get<VaultPointer>(pointers_key(kWallet, blob(2)));
+  REQUIRE(p.has_value());
+  CHECK(*p ==
+        VaultPointer{svc("mail"), kWallet, 1, Hash256{2}, 100, at, at, named.name, named.readers});
+  CHECK(p->readable_by(kAgent));
+  CHECK_FALSE(p->readable_by(kStranger));
+  CHECK(c.events.back() ==
+        Event{BlobWritten{kWallet, blob(2), svc("mail"), kWallet, 1, Hash256{2}, named.name}});
+  // Upgraded to read and write, the agent's write records it as the writer.
+  REQUIRE(c.as(kWallet, AuthorizeAgent{kAgent, mail, Access::ReadWrite}).ok());
+  REQUIRE(c.as(kServe, c.blob_call(3, 1, kAgent, "mail")).ok());
+  CHECK(c.get<VaultPointer>(pointers_key(kWallet, blob(3)))->agent == kAgent);
 }
 
 TEST_CASE("reencrypt_blob: moves the pointer and its live count to the current epoch", "[pallet]") {
@@ -237,7 +272,7 @@ TEST_CASE("reencrypt_blob: moves the pointer and its live count to the current e
   const BlockNumber at = c.block;
   REQUIRE(c.as(kRotate, ReencryptBlob{kWallet, blob(1), 1, 2, Hash256{0x22}, 120}).ok());
   CHECK(c.get<VaultPointer>(pointers_key(kWallet, blob(1))) ==
-        VaultPointer{svc("mail"), kWallet, 2, Hash256{0x22}, 120, created, at});
+        VaultPointer{svc("mail"), kWallet, 2, Hash256{0x22}, 120, created, at, {}, {}});
   CHECK(c.live(1) == 0);
   CHECK_FALSE(c.state.get(live_blobs_key(kWallet, 1)).has_value());
   CHECK(c.live(2) == 1);
@@ -352,7 +387,9 @@ TEST_CASE("errors: names follow the metadata order", "[errors]") {
   CHECK(error_name(PalletError::TooLong) == "TooLong");
   CHECK(static_cast<int>(PalletError::TooLong) == 11);
   CHECK(error_name(PalletError::Overflow) == "Overflow");
-  CHECK(static_cast<int>(PalletError::Overflow) == kPalletErrorCount - 1);
+  CHECK(static_cast<int>(PalletError::Overflow) == 16);
+  CHECK(error_name(PalletError::AgentReadOnly) == "AgentReadOnly");
+  CHECK(static_cast<int>(PalletError::AgentReadOnly) == kPalletErrorCount - 1);
   const Error e = make_error(PalletError::EpochMismatch, "stale");
   CHECK(e.to_string() == "VaultPointers: EpochMismatch: stale");
 }

@@ -105,11 +105,11 @@ TEST_CASE("storage: value decoders reject trailing bytes and truncation", "[stor
   CHECK_FALSE(decode_role(Bytes{2}).ok());
   const WorkerInfo wi{Role::Serve, Measurement::from("m").value(), Hash256{3}, 4};
   CHECK(decode_worker_info(scale::encode(wi)).value() == wi);
-  const AgentGrant g{ServiceList{}, 1, 2u};
+  const AgentGrant g{ServiceList{}, 1, 2u, Access::ReadWrite};
   CHECK(decode_agent_grant(scale::encode(g)).value() == g);
   const EpochDek d{WrappedDek::from(Bytes(16, 1)).value(), 9};
   CHECK(decode_epoch_dek(scale::encode(d)).value() == d);
-  const VaultPointer p{ServiceName::from("s").value(), acct(2), 1, Hash256{}, 3, 4, 5};
+  const VaultPointer p{ServiceName::from("s").value(), acct(2), 1, Hash256{}, 3, 4, 5, {}, {}};
   CHECK(decode_vault_pointer(scale::encode(p)).value() == p);
 }
 

@@ -232,12 +232,8 @@ struct RotateWorker::Impl {
       if (x.second.epoch == e) todo.push_back(std::move(x));
     }
     if (todo.empty()) return ok();
-    std::map<AccountId, bool> revoked;
-    for (const auto& [id, p] : todo) {
-      if (p.agent == w || revoked.count(p.agent) != 0) continue;
-      auto g = EV_TRY(chain->grant(w, p.agent));
-      revoked[p.agent] = g && !g->active();
-    }
+    // Every credential moves to the new epoch, those a revoked agent wrote included: a
+    // revocation ends the agent's access, never the wallet's credentials (docs/workers.md).
     const enclave::Dek from = EV_TRY(load_dek(*chain, enclave.shielding, w, e));
     const enclave::Dek to = EV_TRY(load_dek(*chain, enclave.shielding, w, current));
     log("sweeping wallet " + to_hex(w) + " epoch " + std::to_string(e) + " -> " +
@@ -252,10 +248,6 @@ struct RotateWorker::Impl {
       std::vector<std::unique_ptr<enclave::DekCipher>> from_c(threads), to_c(threads);
       detail::parallel_for(n, threads, [&](std::size_t i, std::size_t t) {
         const auto& [id, p] = todo[start + i];
-        if (revoked.count(p.agent) != 0 && revoked.at(p.agent)) {
-          calls[i] = vault::RemoveBlob{w, id};
-          return;
-        }
         if (!from_c[t]) {
           from_c[t] = std::make_unique<enclave::DekCipher>(from);
           to_c[t] = std::make_unique<enclave::DekCipher>(to);

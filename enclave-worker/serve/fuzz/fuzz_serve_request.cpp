@@ -1,7 +1,7 @@
 // The serve API's request parsers over arbitrary bytes: bodies of the three JSON requests and
-// the path segments, and the login challenge text a client parses before signing (only the
-// exact text serve formats parses). None may crash, hang or accept what it must refuse; an accepted
-// credential is never over the limit.
+// the path segments (service, credential name), the PUT body's optional readers, and the login
+// challenge text a client parses before signing (only the exact text serve formats parses). None
+// may crash, hang or accept what it must refuse; an accepted credential is never over the limit.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,6 +25,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)ev::worker::parse_wallet(in);
   if (auto s = ev::worker::parse_service(in)) {
     if (s->empty() || s->size() > 64) __builtin_trap();
+  }
+  if (auto e = ev::worker::parse_put_extras(in)) {
+    if (e->readers.size() > ev::vault::ReaderList::kBound) __builtin_trap();
+  }
+  if (auto n = ev::worker::parse_credential_name(in)) {
+    if (n->empty() || n->size() > 64) __builtin_trap();
   }
   return 0;
 }

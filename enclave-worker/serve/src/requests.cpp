@@ -1,5 +1,7 @@
 #include "ev/worker/requests.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "ev/chain/ss58.hpp"
@@ -80,6 +82,37 @@ Result<enclave::SecretBytes> parse_put_request(std::string_view body) {
   if (n > enclave::kMaxCredentialSize) return too_large();
   out.truncate(n);
   return out;
+}
+
+Result<PutExtras> parse_put_extras(std::string_view body) {
+  const json j = EV_TRY(parse_object(body));
+  PutExtras out;
+  auto it = j.find("readers");
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array()) return bad("field 'readers' must be an array of accounts");
+  if (it->size() > vault::ReaderList::kBound) {
+    return bad("field 'readers' names " + std::to_string(it->size()) + " agents; at most " +
+               std::to_string(vault::ReaderList::kBound));
+  }
+  std::vector<vault::AccountId> readers;
+  for (const auto& r : *it) {
+    if (!r.is_string()) return bad("field 'readers' must be an array of account strings");
+    const vault::AccountId a = EV_TRY(parse_account(r.get<std::string>(), "reader"));
+    if (std::find(readers.begin(), readers.end(), a) == readers.end()) readers.push_back(a);
+  }
+  auto list = vault::ReaderList::from(std::move(readers));
+  if (!list) return bad("field 'readers': " + list.error().message);
+  out.readers = std::move(list).value();
+  return out;
+}
+
+Result<vault::CredentialName> parse_credential_name(std::string_view segment) {
+  auto n = vault::CredentialName::from(segment);
+  if (!n || segment.empty() || segment == "." || segment == "..") {
+    return bad("credential name '" + std::string(segment.substr(0, 80)) +
+               "': expected 1..64 characters of [a-z0-9._@-]");
+  }
+  return std::move(n).value();
 }
 
 Result<vault::AccountId> parse_wallet(std::string_view segment) {

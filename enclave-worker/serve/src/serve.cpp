@@ -233,48 +233,105 @@ struct ServeWorker::Impl {
     return it->second;
   }
 
-  // The agent may act for the wallet on `service` (nullopt: on anything) at the best block.
-  Result<void> authorize(const Session& s, const std::optional<vault::ServiceName>& service) {
+  // The agent may act for the wallet on `service` (nullopt: on anything) at the best block;
+  // `write`: it may also add, replace or remove credentials there. Every refusal says what is
+  // missing and which call of the wallet grants it.
+  Result<void> authorize(const Session& s, const std::optional<vault::ServiceName>& service,
+                         bool write = false) {
     if (s.is_wallet()) return ok();
+    const std::string who = "agent " + to_hex(s.agent);
+    const std::string wallet = "wallet " + to_hex(s.wallet);
+    const std::string svc = service ? std::string(service->view()) : std::string("SERVICE");
     auto g = EV_TRY(chain->grant(s.wallet, s.agent));
-    if (!g) return make_error(WorkerErrc::Forbidden, "agent " + to_hex(s.agent) + " has no grant");
+    if (!g) {
+      return make_error(WorkerErrc::Forbidden,
+                        who + " holds no grant from " + wallet +
+                            ": the wallet signs VaultPointers.authorize_agent (epochvault agent "
+                            "authorize " +
+                            to_hex(s.agent) + " --services " + svc + ")");
+    }
     if (!g->active()) {
-      return make_error(
-          WorkerErrc::Forbidden,
-          "agent " + to_hex(s.agent) + " was revoked at block " + std::to_string(*g->revoked_at));
+      return make_error(WorkerErrc::Forbidden,
+                        who + "'s grant from " + wallet + " was revoked at block " +
+                            std::to_string(*g->revoked_at) +
+                            ": only a new VaultPointers.authorize_agent by the wallet restores "
+                            "access");
     }
     if (service && !g->covers(*service)) {
-      return make_error(WorkerErrc::Forbidden, "agent " + to_hex(s.agent) +
-                                                   "'s grant does not cover service '" +
-                                                   std::string(service->view()) + "'");
+      std::string covered;
+      for (const auto& x : g->services.items()) {
+        covered += (covered.empty() ? "" : ",") + std::string(x.view());
+      }
+      return make_error(WorkerErrc::Forbidden,
+                        who + "'s grant from " + wallet + " covers " + covered + ", not service '" +
+                            svc +
+                            "': the wallet signs VaultPointers.authorize_agent with the service "
+                            "added (epochvault agent authorize " +
+                            to_hex(s.agent) + " --services " + covered + "," + svc + ")");
+    }
+    if (write && !g->can_write()) {
+      return make_error(WorkerErrc::Forbidden,
+                        who + "'s grant from " + wallet + " allows reading service '" + svc +
+                            "', not writing: the wallet signs VaultPointers.authorize_agent "
+                            "with access ReadWrite (epochvault agent authorize " +
+                            to_hex(s.agent) + " --services " + svc + " --write)");
     }
     return ok();
   }
 
-  Result<std::pair<Session, vault::ServiceName>> credential_access(const httplib::Request& req) {
+  // A credential of the wallet: (service, name); the empty name is the service's default one.
+  struct Credential {
+    Session s;
+    vault::ServiceName service;
+    vault::CredentialName name;
+    [[nodiscard]] std::string label() const {
+      return "credential '" + std::string(service.view()) +
+             (name.empty() ? std::string() : "/" + std::string(name.view())) + "'";
+    }
+    [[nodiscard]] std::string path() const {
+      return "/v1/credentials/" + to_hex(s.wallet) + "/" + std::string(service.view()) +
+             (name.empty() ? std::string() : "/" + std::string(name.view()));
+    }
+  };
+
+  Result<Session> wallet_session(const httplib::Request& req) {
     const Session s = EV_TRY(authenticate(req));
     const AccountId wallet = EV_TRY(parse_wallet(req.matches[1].str()));
-    auto service = EV_TRY(parse_service(req.matches[2].str()));
     if (wallet != s.wallet) {
-      return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
+      return make_error(WorkerErrc::Forbidden,
+                        "the token is for wallet " + to_hex(s.wallet) + ", not wallet " +
+                            to_hex(wallet) + ": log in for that wallet (POST /v1/auth/challenge)");
     }
-    EV_TRY(authorize(s, service));
-    return std::pair{s, std::move(service)};
+    return s;
   }
 
-  // The caller's pointers for the service, newest (largest UUIDv7) first.
-  Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> own_pointers(
-      const Session& s, const vault::ServiceName& service) {
-    auto all = EV_TRY(chain->pointers(s.wallet));
-    std::vector<std::pair<BlobId, vault::VaultPointer>> mine;
+  // The caller may read (or, `write`, write) the credential the path names.
+  Result<Credential> credential_access(const httplib::Request& req, bool write = false) {
+    const Session s = EV_TRY(wallet_session(req));
+    auto service = EV_TRY(parse_service(req.matches[2].str()));
+    vault::CredentialName name;
+    if (req.matches.size() > 3) name = EV_TRY(parse_credential_name(req.matches[3].str()));
+    EV_TRY(authorize(s, service, write));
+    return Credential{s, std::move(service), std::move(name)};
+  }
+
+  // Every stored version of the credential, whoever wrote it, newest (largest UUIDv7) first.
+  Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> versions(const Credential& c) {
+    auto all = EV_TRY(chain->pointers(c.s.wallet));
+    std::vector<std::pair<BlobId, vault::VaultPointer>> out;
     for (auto& [id, p] : all) {
-      if (p.service == service && (s.is_wallet() || p.agent == s.agent)) {
-        mine.emplace_back(id, std::move(p));
-      }
+      if (p.service == c.service && p.name == c.name) out.emplace_back(id, std::move(p));
     }
-    std::sort(mine.begin(), mine.end(),
+    std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.first > b.first; });
-    return mine;
+    return out;
+  }
+
+  Error missing(const Credential& c) {
+    return make_error(WorkerErrc::NotFound,
+                      "wallet " + to_hex(c.s.wallet) + " holds no " + c.label() +
+                          ": store one with PUT " + c.path() +
+                          " (GET /v1/credentials/<wallet> lists what is stored)");
   }
 
   Error rejected(const CallOutcome& out, std::string_view call) {
@@ -391,14 +448,14 @@ struct ServeWorker::Impl {
     return out;
   }
 
-  // The wallet's quota (credentials and stored bytes) with this PUT counted and the caller's
-  // credentials it replaces not. Writes of other services may race past it by a few.
-  Result<void> check_quota(const Session& s, const vault::ServiceName& service, std::size_t size) {
-    const auto all = EV_TRY(chain->pointers(s.wallet));
+  // The wallet's quota (credentials and stored bytes) with this PUT counted and the versions
+  // it replaces not. Writes of other services may race past it by a few.
+  Result<void> check_quota(const Credential& c, std::size_t size) {
+    const auto all = EV_TRY(chain->pointers(c.s.wallet));
     std::size_t count = 1;
     std::uint64_t bytes = size;
     for (const auto& [id, p] : all) {
-      if (p.service == service && p.agent == s.agent) continue;  // replaced by this PUT
+      if (p.service == c.service && p.name == c.name) continue;  // replaced by this PUT
       ++count;
       bytes += p.size;
     }
@@ -416,14 +473,17 @@ struct ServeWorker::Impl {
   }
 
   Result<Reply> put(const httplib::Request& req) {
-    auto [s, service] = EV_TRY(credential_access(req));
+    const Credential c = EV_TRY(credential_access(req, /*write=*/true));
+    const Session& s = c.s;
+    const vault::ServiceName& service = c.service;
     const enclave::SecretBytes plain = EV_TRY(parse_put_request(req.body));
+    const PutExtras extras = EV_TRY(parse_put_extras(req.body));
     const std::lock_guard write(write_lock(s.wallet, service));
-    EV_TRY(check_quota(s, service, plain.size()));  // before any chain transaction is spent
+    EV_TRY(check_quota(c, plain.size()));  // before any chain transaction is spent
     for (int attempt = 0; attempt < 3; ++attempt) {
       const auto info = EV_TRY(current_epoch(s.wallet));
       const enclave::Dek dek = EV_TRY(load_dek(*chain, enclave.shielding, s.wallet, info.current));
-      const BlobId blob = EV_TRY(newer_blob_id(s, service));
+      const BlobId blob = EV_TRY(newer_blob_id(c));
       const auto ctx = blob_context(s.wallet, service.view(), info.current, blob);
       auto object = enclave::seal_blob(dek, ctx, plain.view(), rng());
       if (!object) return make_error(WorkerErrc::Unavailable, object.error().to_string());
@@ -440,6 +500,8 @@ struct ServeWorker::Impl {
       call.epoch = info.current;
       call.ciphertext_hash = enclave::ciphertext_hash(*object);
       call.size = static_cast<std::uint32_t>(object->size());
+      call.name = c.name;
+      call.readers = extras.readers;
       // If the submission itself fails (connection), the object stays: the call may still be
       // included, and a pointer must never name a missing object. Orphans go with their epoch.
       const auto out = EV_TRY(chain->submit(enclave.signer, call));
@@ -448,12 +510,11 @@ struct ServeWorker::Impl {
         if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
         return rejected(out, "register_blob");
       }
-      // The caller's older credentials for this service are replaced; a newer one (another
-      // serve instance's write) is left alone, so of two writes the newer always survives.
-      auto older = EV_TRY(own_pointers(s, service));
-      const AccountId& me = s.agent;
-      std::erase_if(
-          older, [&blob, &me](const auto& e) { return !(e.first < blob) || e.second.agent != me; });
+      // The credential's older versions are replaced, whoever wrote them (the chain keeps who
+      // wrote which); a newer one (another serve instance's write) is left alone, so of two
+      // writes the newer always survives.
+      auto older = EV_TRY(versions(c));
+      std::erase_if(older, [&blob](const auto& e) { return !(e.first < blob); });
       if (!older.empty()) {
         auto removed = remove_pointers(s.wallet, older);
         if (!removed || !removed->success) {
@@ -463,6 +524,10 @@ struct ServeWorker::Impl {
       }
       return Reply{201,
                    {{"blob_id", uuid_text(blob)},
+                    {"service", std::string(service.view())},
+                    {"name", std::string(c.name.view())},
+                    {"writer", to_hex(s.agent)},
+                    {"replaced", older.size()},
                     {"epoch", info.current},
                     {"ciphertext_hash", to_hex(call.ciphertext_hash)},
                     {"size", call.size},
@@ -474,8 +539,8 @@ struct ServeWorker::Impl {
 
   // A fresh UUIDv7 above every pointer the caller has for the service, so "newest" (largest)
   // is also the last acknowledged write even within one millisecond.
-  Result<BlobId> newer_blob_id(const Session& s, const vault::ServiceName& service) {
-    const auto mine = EV_TRY(own_pointers(s, service));
+  Result<BlobId> newer_blob_id(const Credential& c) {
+    const auto mine = EV_TRY(versions(c));
     for (int i = 0; i < 100; ++i) {
       const BlobId id = EV_TRY(new_blob_id(rng()));
       if (mine.empty() || mine.front().first < id) return id;
@@ -486,13 +551,19 @@ struct ServeWorker::Impl {
   }
 
   Result<Reply> get(const httplib::Request& req) {
-    auto [s, service] = EV_TRY(credential_access(req));
+    const Credential c = EV_TRY(credential_access(req));
+    const Session& s = c.s;
+    const vault::ServiceName& service = c.service;
     for (int attempt = 0;; ++attempt) {
       const bool last = attempt == 2;
-      auto mine = EV_TRY(own_pointers(s, service));
-      if (mine.empty()) {
-        return make_error(WorkerErrc::NotFound,
-                          "no credential for service '" + std::string(service.view()) + "'");
+      auto mine = EV_TRY(versions(c));
+      if (mine.empty()) return missing(c);
+      if (!s.is_wallet() && !mine.front().second.readable_by(s.agent)) {
+        return make_error(WorkerErrc::Forbidden,
+                          "wallet " + to_hex(s.wallet) + "'s " + c.label() +
+                              " is restricted to named readers and agent " + to_hex(s.agent) +
+                              " is not one: the wallet (or a writer) stores it again with this "
+                              "agent in 'readers'");
       }
       const auto& [blob, p] = mine.front();
       const std::string key =
@@ -541,7 +612,11 @@ struct ServeWorker::Impl {
                    {{"data", base64(plain->view())},
                     {"blob_id", uuid_text(blob)},
                     {"epoch", epoch},
+                    {"service", std::string(service.view())},
+                    {"name", std::string(c.name.view())},
                     {"agent", to_hex(p.agent)},
+                    {"writer", to_hex(p.agent)},
+                    {"updated_at", p.updated_at},
                     {"reencrypted", moved}}};
     }
   }
@@ -565,24 +640,18 @@ struct ServeWorker::Impl {
   }
 
   Result<Reply> remove(const httplib::Request& req) {
-    auto [s, service] = EV_TRY(credential_access(req));
-    const std::lock_guard write(write_lock(s.wallet, service));
-    auto mine = EV_TRY(own_pointers(s, service));
-    if (mine.empty()) {
-      return make_error(WorkerErrc::NotFound,
-                        "no credential for service '" + std::string(service.view()) + "'");
-    }
-    const auto out = EV_TRY(remove_pointers(s.wallet, mine));
+    const Credential c = EV_TRY(credential_access(req, /*write=*/true));
+    const std::lock_guard write(write_lock(c.s.wallet, c.service));
+    auto mine = EV_TRY(versions(c));
+    if (mine.empty()) return missing(c);
+    const auto out = EV_TRY(remove_pointers(c.s.wallet, mine));
     if (!out.success) return rejected(out, "remove_blob");
     return Reply{200, {{"removed", mine.size()}, {"block", out.block}}};
   }
 
   Result<Reply> status(const httplib::Request& req) {
-    const Session s = EV_TRY(authenticate(req));
-    const AccountId wallet = EV_TRY(parse_wallet(req.matches[1].str()));
-    if (wallet != s.wallet) {
-      return make_error(WorkerErrc::Forbidden, "the token is for wallet " + to_hex(s.wallet));
-    }
+    const Session s = EV_TRY(wallet_session(req));
+    const AccountId& wallet = s.wallet;
     EV_TRY(authorize(s, std::nullopt));
     // The wallet's status (pointer counts, revoked agents) is for the wallet and for agents
     // whose grant covers every service, not for an agent limited to some services.
@@ -621,6 +690,49 @@ struct ServeWorker::Impl {
     }
     j["draining"] = draining;
     return Reply{200, j};
+  }
+
+  // GET /v1/credentials/{wallet}: what the caller may read, never a secret. The wallet sees
+  // every credential; an agent those of the services its active grant covers (minus those
+  // restricted to other agents).
+  Result<Reply> list(const httplib::Request& req) {
+    const Session s = EV_TRY(wallet_session(req));
+    EV_TRY(authorize(s, std::nullopt));
+    std::optional<vault::AgentGrant> grant;
+    if (!s.is_wallet()) grant = EV_TRY(chain->grant(s.wallet, s.agent));
+    const auto block = EV_TRY(chain->best_number());
+    auto all = EV_TRY(chain->pointers(s.wallet));
+    // Newest version first, so the first of each (service, name) is the one a GET serves.
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::map<std::pair<std::string, std::string>, json> items;
+    for (const auto& [id, p] : all) {
+      if (grant && (!grant->covers(p.service) || !p.readable_by(s.agent))) continue;
+      const auto k = std::pair{std::string(p.service.view()), std::string(p.name.view())};
+      if (items.count(k) != 0) continue;
+      json item = {{"service", k.first},
+                   {"name", k.second},
+                   {"epoch", p.epoch},
+                   {"writer", to_hex(p.agent)},
+                   {"written_by_wallet", p.agent == s.wallet},
+                   {"created_at", p.created_at},
+                   {"updated_at", p.updated_at},
+                   {"size", p.size},
+                   {"blob_id", uuid_text(id)}};
+      if (!p.readers.empty()) {
+        json readers = json::array();
+        for (const auto& r : p.readers.items()) readers.push_back(to_hex(r));
+        item["readers"] = readers;
+      }
+      items.emplace(k, std::move(item));
+    }
+    json out = json::array();
+    for (auto& [k, item] : items) out.push_back(std::move(item));
+    return Reply{200,
+                 {{"wallet", to_hex(s.wallet)},
+                  {"caller", to_hex(s.agent)},
+                  {"block", block},
+                  {"credentials", out}}};
   }
 
   Reply health() {
@@ -729,12 +841,17 @@ struct ServeWorker::Impl {
     server.set_read_timeout(10, 0);
     server.set_write_timeout(10, 0);
     const std::string cred = R"(/v1/credentials/([^/]+)/([^/]+))";
+    const std::string named_cred = R"(/v1/credentials/([^/]+)/([^/]+)/([^/]+))";
     const std::string wallet_status = R"(/v1/wallets/([^/]+)/status)";
     server.Post("/v1/auth/challenge", route("challenge", &Impl::challenge));
     server.Post("/v1/auth/token", route("token", &Impl::token));
     server.Put(cred, route("credential_put", &Impl::put));
     server.Get(cred, route("credential_get", &Impl::get));
     server.Delete(cred, route("credential_delete", &Impl::remove));
+    server.Put(named_cred, route("credential_put", &Impl::put));
+    server.Get(named_cred, route("credential_get", &Impl::get));
+    server.Delete(named_cred, route("credential_delete", &Impl::remove));
+    server.Get(R"(/v1/credentials/([^/]+))", route("credential_list", &Impl::list));
     server.Get(wallet_status, route("status", &Impl::status));
     server.Get("/v1/attestation", [this](const httplib::Request&, httplib::Response& res) {
       guarded("attestation", res, [this] { return attestation(); });

@@ -38,7 +38,7 @@ curl -sf "$serve/v1/attestation" | grep -q 'not hardware-backed' || fail "serve 
 "$ev" chain info --url "$url" --output json | grep -q '"specName":"epochvault-dev"' || fail "chain info"
 agent="$("$ev" key inspect //Charlie --scheme ed25519 --output json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["ss58Address"])')"
-"$ev" chain call VaultPointers authorize_agent "[\"$agent\", []]" --suri //Bob --scheme ecdsa \
+"$ev" chain call VaultPointers authorize_agent "[\"$agent\", [], \"Read\"]" --suri //Bob --scheme ecdsa \
   --url "$url" --output json | grep -q '"success":true' || fail "authorize_agent"
 
 # The mirror follows within a second or two.

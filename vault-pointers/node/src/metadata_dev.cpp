@@ -160,12 +160,16 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
        unit_variant("Operator", 2)},
       {TypeParam{"AccountId", account}});
   const auto option_u32 = b.option(u32);
+  const auto access = b.variant({"pallet_vault_pointers", "types", "Access"},
+                                {unit_variant("Read", 0), unit_variant("ReadWrite", 1)});
+  const auto reader_list = b.bounded_vec(account);
   const auto vault_pointer = b.composite(
       {"pallet_vault_pointers", "types", "VaultPointer"},
       {named("service", bounded_u8, "ServiceName"), named("agent", account, "AccountId"),
        named("epoch", u32, "Epoch"), named("ciphertext_hash", h256, "H256"),
        named("size", u32, "u32"), named("created_at", u32, "BlockNumber"),
-       named("updated_at", u32, "BlockNumber")});
+       named("updated_at", u32, "BlockNumber"), named("name", bounded_u8, "CredentialName"),
+       named("readers", reader_list, "ReaderList")});
   const auto epoch_info =
       b.composite({"pallet_vault_pointers", "types", "EpochInfo"},
                   {named("current", u32, "Epoch"), named("rotated_at", u32, "BlockNumber"),
@@ -176,7 +180,7 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
   const auto agent_grant = b.composite(
       {"pallet_vault_pointers", "types", "AgentGrant"},
       {named("services", service_list, "ServiceList"), named("granted_at", u32, "BlockNumber"),
-       named("revoked_at", option_u32, "Option<BlockNumber>")});
+       named("revoked_at", option_u32, "Option<BlockNumber>"), named("access", access, "Access")});
   const auto worker_info = b.composite(
       {"pallet_vault_pointers", "types", "WorkerInfo"},
       {named("role", role, "Role"), named("measurement", bounded_u8, "Measurement"),
@@ -194,19 +198,22 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
                    2},
        TypeVariant{
            "authorize_agent",
-           {named("agent", account, "AccountId"), named("services", service_list, "ServiceList")},
+           {named("agent", account, "AccountId"), named("services", service_list, "ServiceList"),
+            named("access", access, "Access")},
            3},
        TypeVariant{"revoke_agent", {named("agent", account, "AccountId")}, 4},
        TypeVariant{
            "open_epoch",
            {named("wallet", account, "AccountId"), named("wrapped_dek", bounded_u8, "WrappedDek")},
            5},
-       TypeVariant{"register_blob",
-                   {named("wallet", account, "AccountId"), named("blob_id", u8x16, "BlobId"),
-                    named("service", bounded_u8, "ServiceName"),
-                    named("agent", account, "AccountId"), named("epoch", u32, "Epoch"),
-                    named("ciphertext_hash", h256, "H256"), named("size", u32, "u32")},
-                   6},
+       TypeVariant{
+           "register_blob",
+           {named("wallet", account, "AccountId"), named("blob_id", u8x16, "BlobId"),
+            named("service", bounded_u8, "ServiceName"), named("agent", account, "AccountId"),
+            named("epoch", u32, "Epoch"), named("ciphertext_hash", h256, "H256"),
+            named("size", u32, "u32"), named("name", bounded_u8, "CredentialName"),
+            named("readers", reader_list, "ReaderList")},
+           6},
        TypeVariant{"reencrypt_blob",
                    {named("wallet", account, "AccountId"), named("blob_id", u8x16, "BlobId"),
                     named("from_epoch", u32, "Epoch"), named("to_epoch", u32, "Epoch"),
@@ -235,10 +242,11 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
                    {named("worker", account, "AccountId"), named("role", role, "Role"),
                     named("measurement", bounded_u8, "Measurement")},
                    2},
-       TypeVariant{"AgentAuthorized",
-                   {named("wallet", account, "AccountId"), named("agent", account, "AccountId"),
-                    named("services", service_list, "ServiceList")},
-                   3},
+       TypeVariant{
+           "AgentAuthorized",
+           {named("wallet", account, "AccountId"), named("agent", account, "AccountId"),
+            named("services", service_list, "ServiceList"), named("access", access, "Access")},
+           3},
        TypeVariant{"AgentRevoked",
                    {named("wallet", account, "AccountId"), named("agent", account, "AccountId")},
                    4},
@@ -246,7 +254,8 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
            "BlobWritten",
            {named("wallet", account, "AccountId"), named("blob_id", u8x16, "BlobId"),
             named("service", bounded_u8, "ServiceName"), named("agent", account, "AccountId"),
-            named("epoch", u32, "Epoch"), named("ciphertext_hash", h256, "H256")},
+            named("epoch", u32, "Epoch"), named("ciphertext_hash", h256, "H256"),
+            named("name", bounded_u8, "CredentialName")},
            5},
        TypeVariant{"BlobReencrypted",
                    {named("wallet", account, "AccountId"), named("blob_id", u8x16, "BlobId"),

@@ -108,7 +108,8 @@ TEST_CASE("mirror over RPC: an incomplete or misplaced state_queryStorageAt answ
   const auto mail = must(vault::ServiceName::from(std::string_view("mail")));
   const Bytes call = must(vault::encode_runtime_call(
       *client->metadata(),
-      vault::AuthorizeAgent{agent.account_id(), must(vault::ServiceList::from({mail}))}));
+      vault::AuthorizeAgent{agent.account_id(), must(vault::ServiceList::from({mail})),
+                            vault::Access::ReadWrite}));
   chain::SubmitOptions opts;
   opts.wait = chain::rpc::TxWait::Finalized;
   const auto out = must(client->submit(wallet, call, opts));

@@ -250,7 +250,7 @@ TEST_CASE("node: vault calls through sudo, a worker and a failing call with its 
 
   auto svc = vault::ServiceName::from(std::string_view("mail"));
   REQUIRE(svc.ok());
-  vault::RegisterBlob blob{wallet.account_id(), {}, *svc, wallet.account_id(), 1, {}, 10};
+  vault::RegisterBlob blob{wallet.account_id(), {}, *svc, wallet.account_id(), 1, {}, 10, {}, {}};
   blob.blob_id[0] = 1;
   evs = h.include(h.sign(worker, h.call(blob), 3));
   CHECK(has_event(evs, "VaultPointers", "BlobWritten"));

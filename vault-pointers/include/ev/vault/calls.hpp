@@ -42,7 +42,8 @@ struct RegisterWorker {  // 2, signed (worker key)
 struct AuthorizeAgent {  // 3, signed (wallet)
   AccountId agent{};
   ServiceList services;
-  EV_SCALE_FIELDS(agent, services)
+  Access access = Access::Read;  // Read, or ReadWrite: may also add or replace credentials
+  EV_SCALE_FIELDS(agent, services, access)
   friend bool operator==(const AuthorizeAgent&, const AuthorizeAgent&) = default;
 };
 struct RevokeAgent {  // 4, signed (wallet)
@@ -64,7 +65,9 @@ struct RegisterBlob {  // 6, Serve worker
   Epoch epoch = 0;
   Hash256 ciphertext_hash{};
   std::uint32_t size = 0;
-  EV_SCALE_FIELDS(wallet, blob_id, service, agent, epoch, ciphertext_hash, size)
+  CredentialName name;  // empty = the service's default credential
+  ReaderList readers;   // empty = every agent whose grant covers the service
+  EV_SCALE_FIELDS(wallet, blob_id, service, agent, epoch, ciphertext_hash, size, name, readers)
   friend bool operator==(const RegisterBlob&, const RegisterBlob&) = default;
 };
 struct ReencryptBlob {  // 7, Serve or Rotate worker

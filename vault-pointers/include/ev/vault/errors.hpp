@@ -35,21 +35,23 @@ enum class PalletError : std::uint8_t {
   NoSuchDek,               // destroy_epoch of an epoch whose EpochDek is absent
   LiveBlobsRemain,         // destroy_epoch while LiveBlobs[wallet][epoch] > 0
   Overflow,                // an epoch number or live count would overflow u32
+  AgentReadOnly,           // register_blob by an agent whose grant allows reading only
 };
 
-inline constexpr std::uint8_t kPalletErrorCount = 17;
+inline constexpr std::uint8_t kPalletErrorCount = 18;
 
 // The variant name as in metadata: "NotWorker", ...
 [[nodiscard]] std::string_view error_name(PalletError e);
 
 // Codec and look-up errors of this module.
 enum class VaultErrc {
-  TooLong = 1,         // a bounded vector's length prefix exceeds its bound
-  InvalidServiceName,  // a service name is empty or has a byte outside [a-z0-9._-]
-  UnknownCall,         // call index or name not in the pallet
-  UnknownEvent,        // event index or name not in the pallet
-  Metadata,            // the metadata lacks the pallet or call, or disagrees on its shape
-  CorruptState,        // a stored value does not decode, or a stored invariant is broken
+  TooLong = 1,            // a bounded vector's length prefix exceeds its bound
+  InvalidServiceName,     // a service name is empty or has a byte outside [a-z0-9._-]
+  UnknownCall,            // call index or name not in the pallet
+  UnknownEvent,           // event index or name not in the pallet
+  Metadata,               // the metadata lacks the pallet or call, or disagrees on its shape
+  CorruptState,           // a stored value does not decode, or a stored invariant is broken
+  InvalidCredentialName,  // a credential name has a byte outside [a-z0-9._@-]
 };
 
 }  // namespace ev::vault
@@ -67,6 +69,6 @@ struct ErrorTraits<vault::PalletError> {
 };
 template <>
 struct scale::EnumTraits<vault::PalletError> {
-  static constexpr vault::PalletError max = vault::PalletError::Overflow;
+  static constexpr vault::PalletError max = vault::PalletError::AgentReadOnly;
 };
 }  // namespace ev

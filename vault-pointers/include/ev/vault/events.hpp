@@ -37,7 +37,8 @@ struct AgentAuthorized {  // 3
   AccountId wallet{};
   AccountId agent{};
   ServiceList services;
-  EV_SCALE_FIELDS(wallet, agent, services)
+  Access access = Access::Read;
+  EV_SCALE_FIELDS(wallet, agent, services, access)
   friend bool operator==(const AgentAuthorized&, const AgentAuthorized&) = default;
 };
 struct AgentRevoked {  // 4
@@ -53,7 +54,8 @@ struct BlobWritten {  // 5
   AccountId agent{};
   Epoch epoch = 0;
   Hash256 ciphertext_hash{};
-  EV_SCALE_FIELDS(wallet, blob_id, service, agent, epoch, ciphertext_hash)
+  CredentialName name;
+  EV_SCALE_FIELDS(wallet, blob_id, service, agent, epoch, ciphertext_hash, name)
   friend bool operator==(const BlobWritten&, const BlobWritten&) = default;
 };
 struct BlobReencrypted {  // 6

@@ -44,6 +44,13 @@ struct MeasurementPolicy {
   static constexpr std::string_view kName = "Measurement";
   [[nodiscard]] static Result<void> check(ByteSpan) { return ok(); }
 };
+// A credential's name within its service: empty = the service's default credential; else
+// [a-z0-9._@-], e.g. "work" or "me@example.com".
+struct CredentialNamePolicy {
+  static constexpr std::size_t kBound = 64;
+  static constexpr std::string_view kName = "CredentialName";
+  [[nodiscard]] static Result<void> check(ByteSpan v);
+};
 struct WrappedDekPolicy {
   static constexpr std::size_t kBound = 128;
   static constexpr std::string_view kName = "WrappedDek";
@@ -104,9 +111,10 @@ class BoundedBytes {
   Bytes v_;
 };
 
-using ServiceName = BoundedBytes<ServiceNamePolicy>;  // BoundedVec<u8, 64>, lowercase charset
-using Measurement = BoundedBytes<MeasurementPolicy>;  // BoundedVec<u8, 64>
-using WrappedDek = BoundedBytes<WrappedDekPolicy>;    // BoundedVec<u8, 128>
+using ServiceName = BoundedBytes<ServiceNamePolicy>;        // BoundedVec<u8, 64>, lowercase charset
+using Measurement = BoundedBytes<MeasurementPolicy>;        // BoundedVec<u8, 64>
+using WrappedDek = BoundedBytes<WrappedDekPolicy>;          // BoundedVec<u8, 128>
+using CredentialName = BoundedBytes<CredentialNamePolicy>;  // BoundedVec<u8, 64>, may be empty
 
 // BoundedVec<T, N>: Vec<T> with at most N elements (checked before decoding the elements).
 template <class T, std::size_t N>
@@ -152,7 +160,13 @@ class BoundedVec {
 // The services of a grant: empty = every service.
 using ServiceList = BoundedVec<ServiceName, 32>;
 
+// The agents a credential is restricted to: empty = every agent whose grant covers the service.
+using ReaderList = BoundedVec<AccountId, 16>;
+
 enum class Role : std::uint8_t { Serve = 0, Rotate = 1 };
+
+// What a grant allows on its services: read them, or also write (add or replace) credentials.
+enum class Access : std::uint8_t { Read = 0, ReadWrite = 1 };
 
 // RotationReason = enum { Scheduled = 0, Revocation(AccountId) = 1, Operator = 2 }.
 struct Scheduled {
@@ -170,14 +184,20 @@ using RotationReason = std::variant<Scheduled, Revocation, Operator>;
 
 struct VaultPointer {
   ServiceName service;
-  AccountId agent{};
+  AccountId agent{};  // who wrote this credential (the wallet or an agent): its provenance
   Epoch epoch = 0;
   Hash256 ciphertext_hash{};
   std::uint32_t size = 0;
   BlockNumber created_at = 0;
   BlockNumber updated_at = 0;
-  EV_SCALE_FIELDS(service, agent, epoch, ciphertext_hash, size, created_at, updated_at)
+  CredentialName name;  // empty = the service's default credential
+  ReaderList readers;   // empty = every agent whose active grant covers the service
+  EV_SCALE_FIELDS(service, agent, epoch, ciphertext_hash, size, created_at, updated_at, name,
+                  readers)
   friend bool operator==(const VaultPointer&, const VaultPointer&) = default;
+
+  // True when `agent` is not excluded by the reader restriction (the grant is checked apart).
+  [[nodiscard]] bool readable_by(const AccountId& agent) const;
 };
 
 struct EpochInfo {
@@ -199,10 +219,12 @@ struct AgentGrant {
   ServiceList services;  // empty = every service
   BlockNumber granted_at = 0;
   std::optional<BlockNumber> revoked_at;
-  EV_SCALE_FIELDS(services, granted_at, revoked_at)
+  Access access = Access::Read;
+  EV_SCALE_FIELDS(services, granted_at, revoked_at, access)
   friend bool operator==(const AgentGrant&, const AgentGrant&) = default;
 
   [[nodiscard]] bool active() const { return !revoked_at.has_value(); }
+  [[nodiscard]] bool can_write() const { return access == Access::ReadWrite; }
   // True when services is empty or lists `service`.
   [[nodiscard]] bool covers(const ServiceName& service) const;
 };
@@ -216,7 +238,8 @@ struct WorkerInfo {
   friend bool operator==(const WorkerInfo&, const WorkerInfo&) = default;
 };
 
-[[nodiscard]] std::string_view role_name(Role r);  // "Serve", "Rotate"
+[[nodiscard]] std::string_view role_name(Role r);      // "Serve", "Rotate"
+[[nodiscard]] std::string_view access_name(Access a);  // "Read", "ReadWrite"
 // "Scheduled", "Revocation", "Operator"
 [[nodiscard]] std::string_view reason_name(const RotationReason& r);
 
@@ -226,5 +249,9 @@ namespace ev::scale {
 template <>
 struct EnumTraits<vault::Role> {
   static constexpr vault::Role max = vault::Role::Rotate;
+};
+template <>
+struct EnumTraits<vault::Access> {
+  static constexpr vault::Access max = vault::Access::ReadWrite;
 };
 }  // namespace ev::scale

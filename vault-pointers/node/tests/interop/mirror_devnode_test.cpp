@@ -130,12 +130,14 @@ TEST_CASE("mirror on the dev node: follows every call, verifies, resumes after r
   c.submit(rotate_key,
            c.call(vault::RegisterWorker{vault::Role::Rotate, rotate_m, Bytes{0x04, 0x05}}),
            "VaultPointers", "WorkerRegistered");
-  c.submit(wallet_key, c.call(vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail}))}),
+  c.submit(wallet_key,
+           c.call(vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail})),
+                                        vault::Access::ReadWrite}),
            "VaultPointers", "AgentAuthorized");
   c.submit(serve_key, c.call(vault::OpenEpoch{wallet, dek1}), "VaultPointers", "EpochRotated");
-  const auto written =
-      c.submit(serve_key, c.call(vault::RegisterBlob{wallet, blob, mail, agent, 1, ct1, 4096}),
-               "VaultPointers", "BlobWritten");
+  const auto written = c.submit(
+      serve_key, c.call(vault::RegisterBlob{wallet, blob, mail, agent, 1, ct1, 4096, {}, {}}),
+      "VaultPointers", "BlobWritten");
 
   ev::test::TempDir tmp;
   const std::string db = (tmp.path() / "mirror.sqlite").string();

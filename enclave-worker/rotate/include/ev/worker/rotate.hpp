@@ -1,8 +1,8 @@
 // epochvault-rotate (TEE-B): reads the chain's state each pass (it keeps no mirror), rotates each
 // wallet's epoch on its schedule and at once after a revocation, sweeps draining epochs
-// (re-encrypting what remains, removing the revoked agents' blobs), deletes the old epoch's objects
-// and records the destruction on chain. Every step is derived from chain state and the store, so a
-// crash anywhere is finished by the next run (docs/workers.md).
+// (re-encrypting every credential, those revoked agents wrote included), deletes the old epoch's
+// objects and records the destruction on chain. Every step is derived from chain state and the
+// store, so a crash anywhere is finished by the next run (docs/workers.md).
 #pragma once
 
 #include <atomic>
@@ -40,7 +40,7 @@ struct TickReport {
   std::uint64_t finalized = 0;  // the last finalized block then
   std::uint32_t rotations = 0;
   std::uint32_t reencrypted = 0;
-  std::uint32_t removed = 0;
+  std::uint32_t removed = 0;  // pointers removed by a sweep (none: revocation keeps credentials)
   std::uint32_t objects_deleted = 0;
   std::uint32_t destroyed = 0;
   std::uint32_t deadlines_missed = 0;

@@ -33,6 +33,17 @@ struct TokenRequest {
 // Errors: BadRequest, TooLarge (over enclave::kMaxCredentialSize).
 [[nodiscard]] Result<enclave::SecretBytes> parse_put_request(std::string_view body);
 
+// The optional fields of a PUT body besides "data": {"readers": ["<ss58 | 0x hex>", ...]}
+// restricts the credential to those agents (at most 16; absent or empty: every agent whose
+// grant covers the service).
+struct PutExtras {
+  vault::ReaderList readers;
+};
+[[nodiscard]] Result<PutExtras> parse_put_extras(std::string_view body);
+
+// A credential name path segment: 1..64 characters of [a-z0-9._@-].
+[[nodiscard]] Result<vault::CredentialName> parse_credential_name(std::string_view segment);
+
 // Path segments: a wallet (SS58 or 0x + 64 hex) and a service name.
 [[nodiscard]] Result<vault::AccountId> parse_wallet(std::string_view segment);
 [[nodiscard]] Result<vault::ServiceName> parse_service(std::string_view segment);
