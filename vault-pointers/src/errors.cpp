@@ -22,7 +22,15 @@ std::string_view error_name(PalletError e) {
       "InvalidServiceName",
       "NoSuchDek",
       "LiveBlobsRemain",
-      "Overflow"};
+      "Overflow",
+      "AttestationInvalid",
+      "AttestationStale",
+      "AttestationNotBound",
+      "DebugEnclave",
+      "SimulatedNotAllowed",
+      "MeasurementMismatch",
+      "UntrustedRoot",
+      "AttestationExpired"};
   const auto i = static_cast<std::size_t>(e);
   return i < kNames.size() ? kNames[i] : std::string_view("UnknownPalletError");
 }
