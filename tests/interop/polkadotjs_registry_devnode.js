@@ -116,13 +116,15 @@ async function main() {
   const stranger = ed.addFromUri('//Ferdie');
   const measurement = new Uint8Array(48);
   measurement.set(Buffer.from('polkadot-js-registry'));
-  await send(api.tx.sudo.sudo(api.tx.vaultPointers.approveMeasurement(measurement, 'Serve')), sudo,
+  // As hex: polkadot-js reads a Uint8Array given for Bytes as SCALE (length-prefixed).
+  const measurementHex = u8aToHex(measurement);
+  await send(api.tx.sudo.sudo(api.tx.vaultPointers.approveMeasurement(measurementHex, 'Serve')), sudo,
     'approveMeasurement');
   step(`approved measurement ${u8aToHex(measurement)}`);
 
   // Arbitrary bytes naming the approved measurement.
   try {
-    await send(api.tx.vaultPointers.registerWorker('Serve', measurement, '0x010203'), stranger,
+    await send(api.tx.vaultPointers.registerWorker('Serve', measurementHex, '0x010203'), stranger,
       'registerWorker (junk)');
     fail('a registration with arbitrary bytes was accepted');
   } catch (e) {
@@ -133,7 +135,7 @@ async function main() {
   const report = simulatedReport(measurement, registrationReportData(worker.publicKey, genesis));
   const bundle = JSON.stringify({ platform: 'simulated', report: report.toString('hex') });
   const events = await send(
-    api.tx.vaultPointers.registerWorker('Serve', measurement, u8aToHex(Buffer.from(bundle))), worker,
+    api.tx.vaultPointers.registerWorker('Serve', measurementHex, u8aToHex(Buffer.from(bundle))), worker,
     'registerWorker');
   const reg = events.filter(({ event }) => api.events.vaultPointers.WorkerRegistered.is(event));
   expectEq('WorkerRegistered events', reg.length, 1);
