@@ -118,8 +118,8 @@ Result<Fetched> fetch(const Args& args, const std::string& nonce_hex, std::int64
   if (EV_TRY(text_field(*ud, "nonce")) != nonce_hex) {
     return make_error(at::Errc::ReportData, "user_data.nonce is not the nonce sent");
   }
-  out.worker =
-      EV_TRY_CTX("user_data.worker", from_hex_fixed<32>(EV_TRY(text_field(*ud, "worker"))));
+  const std::string worker_hex = EV_TRY(text_field(*ud, "worker"));
+  out.worker = EV_TRY_CTX("user_data.worker", from_hex_fixed<32>(worker_hex));
   auto client = EV_TRY(connect_node(args));
   at::Commitment c;
   c.account = out.worker;

@@ -39,6 +39,23 @@ std::optional<Bytes> as_base64(std::string_view t) {
 
 Error bad(std::string_view what) { return make_error(WorkerErrc::BadRequest, what); }
 
+json verification_steps() {
+  json steps = json::array();
+  steps.push_back(
+      "verify attestation_document.evidence offline (epochvault attest verify) against the "
+      "pinned vendor root at the document's time");
+  steps.push_back(
+      "recompute the report data: SHA-512 commitment (docs/formats/attestation.md) to "
+      "user_data.worker, user_data.chain_genesis, purpose session and the nonce "
+      "SHA-256(canonical JSON of user_data)");
+  steps.push_back("check user_data.nonce is the hex of the nonce you sent");
+  steps.push_back("check custom_digest = SHA-256(canonical JSON of custom_data)");
+  steps.push_back(
+      "check on chain that VaultPointers.Workers[user_data.worker] lists this measurement, "
+      "approved and not expired");
+  return steps;
+}
+
 }  // namespace
 
 ClientNonce decode_client_nonce(std::string_view text) {
@@ -116,16 +133,16 @@ json attestation_response(const AttestationReply& r) {
   if (evidence.is_discarded()) evidence = r.evidence;
   json doc = {{"platform", r.platform},
               {"module_id", "epochvault-serve"},
-              {"timestamp", r.user_data.value("timestamp_unix", std::int64_t{0}) * 1000},
+              {"timestamp", r.user_data->value("timestamp_unix", std::int64_t{0}) * 1000},
               {"measurement", r.measurement},
               {"report_data", to_hex(r.report_data, false)},
               {"evidence", evidence}};
   json out = {{"attestation_document", doc},
               {"measurement", r.measurement},
-              {"user_data", r.user_data},
+              {"user_data", *r.user_data},
               {"tee_verified", r.tee_verified}};
   if (r.request->custom_data) {
-    out["custom_digest"] = r.user_data["custom_digest"];
+    out["custom_digest"] = r.user_data->at("custom_digest");
     out["custom_digest_method"] = "sha256";
     out["custom_data"] = *r.request->custom_data;
   }
@@ -136,17 +153,7 @@ json attestation_response(const AttestationReply& r) {
   }
   out["verification_instructions"] = {
       {"tool", "epochvault attest fetch --serve URL --url NODE_URL"},
-      {"steps",
-       json::array(
-           {"verify attestation_document.evidence offline (epochvault attest verify) against the "
-            "pinned vendor root at the document's time",
-            "recompute the report data: SHA-512 commitment (docs/formats/attestation.md) to "
-            "user_data.worker, user_data.chain_genesis, purpose session and the nonce "
-            "SHA-256(canonical JSON of user_data)",
-            "check user_data.nonce is the hex of the nonce you sent",
-            "check custom_digest = SHA-256(canonical JSON of custom_data)",
-            "check on chain that VaultPointers.Workers[user_data.worker] lists this measurement "
-            "and that it is approved and not expired"})},
+      {"steps", verification_steps()},
       {"canonical_json",
        "no whitespace, object members sorted by key bytes, UTF-8 strings with only the escapes "
        "JSON requires"}};

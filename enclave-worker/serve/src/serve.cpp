@@ -683,7 +683,7 @@ struct ServeWorker::Impl {
       const Bytes ev = EV_TRY(attestation_evidence(enclave, rd));
       reply.evidence.assign(ev.begin(), ev.end());
     }
-    reply.user_data = user_data;
+    reply.user_data = &user_data;
     reply.report_data.assign(rd.begin(), rd.end());
     reply.measurement = in.measurement;
     reply.platform = enclave.platform_name;

@@ -64,7 +64,7 @@ struct UserDataInputs {
 [[nodiscard]] std::string rfc3339_utc(std::int64_t unix_seconds);
 
 struct AttestationReply {
-  nlohmann::json user_data;
+  const nlohmann::json* user_data = nullptr;
   std::string evidence;       // the platform-tagged evidence bundle (JSON text)
   Bytes report_data;          // 64 bytes
   std::string measurement;    // hex
