@@ -63,6 +63,7 @@ void register_mirror_commands(std::vector<Command>& out);
 void register_dev_commands(std::vector<Command>& out);
 void register_demo_commands(std::vector<Command>& out);
 void register_attest_commands(std::vector<Command>& out);
+void register_attest_fetch_command(std::vector<Command>& out);
 void register_wallet_commands(std::vector<Command>& out);  // wallet ... and agent ...
 
 // The process exit code for a command's error (see Errc).

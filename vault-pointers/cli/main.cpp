@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ev::cli::register_dev_commands(commands);
   ev::cli::register_demo_commands(commands);
   ev::cli::register_attest_commands(commands);
+  ev::cli::register_attest_fetch_command(commands);
   ev::cli::register_wallet_commands(commands);
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -2,6 +2,7 @@
 //
 //   epochvault-devnode [--rpc-port N] [--rpc-external] [--base-path DIR | --tmp] [--dev]
 //                      [--block-time MS] [--grandpa-authority SURI]...
+//                      [--production-genesis] [--attestation-max-age SECS]
 #include <pthread.h>
 #include <signal.h>
 
@@ -23,6 +24,8 @@ void usage() {
                "usage: epochvault-devnode [--rpc-port N (default 9944, 0 = any free port)]\n"
                "                          [--rpc-external] [--base-path DIR | --tmp] [--dev]\n"
                "                          [--block-time MS (default: a block per transaction)]\n"
+               "                          [--production-genesis (refuse simulated attestations)]\n"
+               "                          [--attestation-max-age SECS (default 86400)]\n"
                "                          [--grandpa-authority SURI (ed25519, repeatable; "
                "default //Alice)]\n");
 }
@@ -69,6 +72,14 @@ int main(int argc, char** argv) {
       tmp = true;
     } else if (a == "--dev") {
       cfg.dev = true;
+    } else if (a == "--production-genesis") {
+      cfg.attestation_dev_mode = false;
+    } else if (a == "--attestation-max-age") {
+      if (!parse_u32(next(), 365U * 24 * 3600, v) || v == 0) {
+        std::fprintf(stderr, "--attestation-max-age: expected 1..31536000 seconds\n");
+        return 2;
+      }
+      cfg.attestation_max_age_secs = v;
     } else if (a == "--block-time") {
       if (!parse_u32(next(), 3'600'000, v) || v == 0) {
         std::fprintf(stderr, "--block-time: expected 1..3600000 milliseconds\n");

@@ -6,12 +6,32 @@ namespace ev::vault {
 
 std::string_view error_name(PalletError e) {
   static constexpr std::array<std::string_view, kPalletErrorCount> kNames = {
-      "NotWorker",       "WrongRole",          "MeasurementNotApproved",
-      "EpochMismatch",   "EpochStillLive",     "NoSuchBlob",
-      "BlobExists",      "AgentNotAuthorized", "AgentRevoked",
-      "NoEpoch",         "EpochExists",        "TooLong",
-      "NoSuchGrant",     "InvalidServiceName", "NoSuchDek",
-      "LiveBlobsRemain", "Overflow",           "AgentReadOnly"};
+      "NotWorker",
+      "WrongRole",
+      "MeasurementNotApproved",
+      "EpochMismatch",
+      "EpochStillLive",
+      "NoSuchBlob",
+      "BlobExists",
+      "AgentNotAuthorized",
+      "AgentRevoked",
+      "NoEpoch",
+      "EpochExists",
+      "TooLong",
+      "NoSuchGrant",
+      "InvalidServiceName",
+      "NoSuchDek",
+      "LiveBlobsRemain",
+      "Overflow",
+      "AgentReadOnly",
+      "AttestationInvalid",
+      "AttestationStale",
+      "AttestationNotBound",
+      "DebugEnclave",
+      "SimulatedNotAllowed",
+      "MeasurementMismatch",
+      "UntrustedRoot",
+      "AttestationExpired"};
   const auto i = static_cast<std::size_t>(e);
   return i < kNames.size() ? kNames[i] : std::string_view("UnknownPalletError");
 }

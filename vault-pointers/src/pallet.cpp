@@ -9,6 +9,7 @@
 
 #include "ev/chain/hash.hpp"
 #include "ev/chain/scale.hpp"
+#include "ev/vault/registry.hpp"
 #include "ev/vault/storage.hpp"
 
 namespace ev::vault {
@@ -58,6 +59,8 @@ using Check = std::optional<DispatchOutcome>;
 struct Env {
   const StateAccess& state;
   BlockNumber block;
+  std::int64_t now = 0;
+  ByteArray<32> genesis_hash{};
 };
 
 template <class T>
@@ -94,9 +97,22 @@ Check require_signed(const Origin& o) {
 
 enum class Need { Serve, Rotate, Any };
 
+// A worker's attestation has lapsed once the block's time passed its expiry.
+bool attestation_lapsed(const WorkerInfo& w, std::int64_t now) {
+  return now < 0 || static_cast<std::uint64_t>(now) > w.expires_at;
+}
+
+// The registry's genesis configuration (production defaults when genesis set none).
+Result<AttestationConfig> attestation_config(const StateAccess& s) {
+  auto c = EV_TRY(read<AttestationConfig>(s, attestation_config_key(), "AttestationConfig"));
+  return c ? std::move(*c) : production_attestation_config();
+}
+
 // The signer is a registered worker of the needed role whose measurement is still approved
 // for that worker's role.
-Result<Check> require_worker(const StateAccess& s, const Origin& o, Need need) {
+Result<Check> require_worker(const Env& env, const Origin& o, Need need) {
+  const StateAccess& s = env.state;
+  const std::int64_t now = env.now;
   if (Check c = require_signed(o)) return c;
   auto w = EV_TRY(read<WorkerInfo>(s, workers_key(o.who), "Workers"));
   if (!w) return Check(DispatchOutcome::module(PalletError::NotWorker));
@@ -107,6 +123,9 @@ Result<Check> require_worker(const StateAccess& s, const Origin& o, Need need) {
       EV_TRY(read<Role>(s, approved_measurements_key(w->measurement), "ApprovedMeasurements"));
   if (!approved || *approved != w->role) {
     return Check(DispatchOutcome::module(PalletError::MeasurementNotApproved));
+  }
+  if (attestation_lapsed(*w, now)) {
+    return Check(DispatchOutcome::module(PalletError::AttestationExpired));
   }
   return Check();
 }
@@ -137,10 +156,17 @@ Result<Plan> handle(const RegisterWorker& c, const Origin& o, const Env& env) {
       read<Role>(env.state, approved_measurements_key(c.measurement), "ApprovedMeasurements"));
   EV_REQUIRE(role.has_value(), MeasurementNotApproved);
   EV_REQUIRE(*role == c.role, WrongRole);
+  const AttestationConfig config = EV_TRY(attestation_config(env.state));
+  auto attested = verify_worker_attestation(c.attestation, c.measurement, o.who, config,
+                                            env.genesis_hash, env.now);
+  if (!attested) return fail(registry_error(attested.error()));
   Plan p;
-  p.put(workers_key(o.who),
-        WorkerInfo{c.role, c.measurement, chain::blake2_256(c.attestation), env.block});
-  return done(std::move(p), WorkerRegistered{o.who, c.role, c.measurement});
+  p.put(workers_key(o.who), WorkerInfo{c.role, c.measurement, chain::blake2_256(c.attestation),
+                                       env.block, attested->platform, attested->tcb_status,
+                                       attested->attested_at, attested->expires_at});
+  return done(std::move(p),
+              WorkerRegistered{o.who, c.role, c.measurement, attested->platform,
+                               attested->tcb_status, attested->attested_at, attested->expires_at});
 }
 
 Result<Plan> handle(const AuthorizeAgent& c, const Origin& o, const Env& env) {
@@ -163,7 +189,7 @@ Result<Plan> handle(const RevokeAgent& c, const Origin& o, const Env& env) {
 }
 
 Result<Plan> handle(const OpenEpoch& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Any));
+  EV_CHECK(require_worker(env, o, Need::Any));
   auto info = EV_TRY(epoch_info(env.state, c.wallet));
   EV_REQUIRE(!info.has_value(), EpochExists);
   Plan p;
@@ -188,7 +214,7 @@ Result<Check> require_agent(const StateAccess& s, const AccountId& wallet, const
 }
 
 Result<Plan> handle(const RegisterBlob& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Serve));
+  EV_CHECK(require_worker(env, o, Need::Serve));
   auto info = EV_TRY(epoch_info(env.state, c.wallet));
   EV_REQUIRE(info.has_value(), NoEpoch);
   EV_REQUIRE(c.epoch == info->current, EpochMismatch);
@@ -206,7 +232,7 @@ Result<Plan> handle(const RegisterBlob& c, const Origin& o, const Env& env) {
 }
 
 Result<Plan> handle(const ReencryptBlob& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Any));
+  EV_CHECK(require_worker(env, o, Need::Any));
   const Bytes key = pointers_key(c.wallet, c.blob_id);
   auto ptr = EV_TRY(read<VaultPointer>(env.state, key, "Pointers"));
   EV_REQUIRE(ptr.has_value(), NoSuchBlob);
@@ -233,7 +259,7 @@ Result<Plan> handle(const ReencryptBlob& c, const Origin& o, const Env& env) {
 }
 
 Result<Plan> handle(const RemoveBlob& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Any));
+  EV_CHECK(require_worker(env, o, Need::Any));
   const Bytes key = pointers_key(c.wallet, c.blob_id);
   auto ptr = EV_TRY(read<VaultPointer>(env.state, key, "Pointers"));
   EV_REQUIRE(ptr.has_value(), NoSuchBlob);
@@ -246,7 +272,7 @@ Result<Plan> handle(const RemoveBlob& c, const Origin& o, const Env& env) {
 }
 
 Result<Plan> handle(const RotateEpoch& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Rotate));
+  EV_CHECK(require_worker(env, o, Need::Rotate));
   auto info = EV_TRY(epoch_info(env.state, c.wallet));
   EV_REQUIRE(info.has_value(), NoEpoch);
   EV_REQUIRE(c.from_epoch == info->current, EpochMismatch);
@@ -259,7 +285,7 @@ Result<Plan> handle(const RotateEpoch& c, const Origin& o, const Env& env) {
 }
 
 Result<Plan> handle(const DestroyEpoch& c, const Origin& o, const Env& env) {
-  EV_CHECK(require_worker(env.state, o, Need::Rotate));
+  EV_CHECK(require_worker(env, o, Need::Rotate));
   auto info = EV_TRY(epoch_info(env.state, c.wallet));
   EV_REQUIRE(info.has_value(), NoEpoch);
   EV_REQUIRE(c.epoch < info->current, EpochStillLive);
@@ -279,7 +305,7 @@ Result<Plan> handle(const DestroyEpoch& c, const Origin& o, const Env& env) {
 }  // namespace
 
 Result<DispatchOutcome> dispatch(const Call& call, const Origin& origin, DispatchContext& ctx) {
-  const Env env{ctx.state, ctx.block};
+  const Env env{ctx.state, ctx.block, ctx.now, ctx.genesis_hash};
   Plan plan = EV_TRY(std::visit([&](const auto& c) { return handle(c, origin, env); }, call));
   if (!plan.outcome.ok()) return plan.outcome;
   EV_ASSERT(plan.event.has_value(), "a successful VaultPointers call emits an event");

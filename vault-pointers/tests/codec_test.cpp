@@ -6,6 +6,7 @@
 #include "ev/chain/scale.hpp"
 #include "ev/vault/calls.hpp"
 #include "ev/vault/events.hpp"
+#include "ev/vault/registry.hpp"
 #include "ev/vault/types.hpp"
 #include "vault_test_helpers.hpp"
 
@@ -56,7 +57,9 @@ std::vector<Call> all_calls() {
 std::vector<Event> all_events() {
   return {MeasurementApproved{meas("m1"), Role::Serve},
           MeasurementRevoked{meas("m1")},
-          WorkerRegistered{acct(4), Role::Rotate, meas("m2")},
+          WorkerRegistered{acct(4), Role::Rotate, meas("m2"), AttestationPlatform::Nitro,
+                           TcbStatus::from(std::string_view("NotApplicable")).value(), 1700000000,
+                           1700086400},
           AgentAuthorized{acct(1), acct(2), ServiceList{}, Access::Read},
           AgentRevoked{acct(1), acct(2)},
           BlobWritten{acct(1), blob(3), svc("a-b_c.d"), acct(1), 1, Hash256{1}, {}},
@@ -83,7 +86,11 @@ TEST_CASE("types: every pallet type round-trips through SCALE", "[types]") {
   round_trip(EpochDek{dek(32), 4});
   round_trip(AgentGrant{ServiceList::from({svc("a"), svc("b")}).value(), 3, 8u, Access::Read});
   round_trip(AgentGrant{ServiceList{}, 3, std::nullopt, Access::ReadWrite});
-  round_trip(WorkerInfo{Role::Rotate, meas("pcr0"), Hash256{7}, 12});
+  round_trip(WorkerInfo{Role::Rotate, meas("pcr0"), Hash256{7}, 12, AttestationPlatform::Tdx,
+                        TcbStatus::from(std::string_view("UpToDate")).value(), 1700000000,
+                        1700086400});
+  round_trip(AttestationPlatform::SevSnp);
+  round_trip(dev_attestation_config());
   round_trip(Role::Serve);
 }
 

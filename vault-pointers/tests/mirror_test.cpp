@@ -11,6 +11,7 @@
 #include "ev/vault/events.hpp"
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/state.hpp"
+#include "registry_test_helpers.hpp"
 #include "test_support.hpp"
 #include "vault_test_helpers.hpp"
 
@@ -32,7 +33,11 @@ T value(ev::Result<T> r) {
 // A finalized-only chain: block n = (hash, state after block n, events of block n).
 class FakeChain final : public ChainSource {
  public:
-  explicit FakeChain(std::uint8_t genesis_tag = 0) : genesis_tag_(genesis_tag) { seal({}); }
+  // Its genesis enables dev mode (simulated attestations), as `epochvault dev` does.
+  explicit FakeChain(std::uint8_t genesis_tag = 0) : genesis_tag_(genesis_tag) {
+    state_.put(attestation_config_key(), ev::scale::encode(dev_attestation_config()));
+    seal({});
+  }
 
   // Dispatches (origin, call) pairs into one new block; every call must succeed.
   void block(const std::vector<std::pair<Origin, Call>>& calls) {
@@ -123,7 +128,12 @@ const AccountId kAgentB = account(3);
 const AccountId kServe = account(4);
 const AccountId kRotate = account(5);
 
-Measurement measurement(const char* s) { return value(Measurement::from(std::string_view(s))); }
+Measurement measurement(const char* s) { return ev::vault::test::meas48(s); }
+// register_worker with a simulated attestation made for `who` (the pallet sees a zero genesis
+// hash here: the dispatch context carries none).
+RegisterWorker registration(const AccountId& who, Role r, const Measurement& m) {
+  return RegisterWorker{r, m, ev::vault::test::sim_evidence(who, H256{}, m)};
+}
 ServiceName service(const char* s) { return value(ServiceName::from(std::string_view(s))); }
 WrappedDek dek(std::uint8_t b) { return value(WrappedDek::from(Bytes(60, b))); }
 
@@ -134,8 +144,8 @@ void play_story(FakeChain& chain) {
   chain.block({{root, ApproveMeasurement{measurement("serve-m"), Role::Serve}},
                {root, ApproveMeasurement{measurement("rotate-m"), Role::Rotate}}});
   chain.block(
-      {{Origin::signed_by(kServe), RegisterWorker{Role::Serve, measurement("serve-m"), {1}}},
-       {Origin::signed_by(kRotate), RegisterWorker{Role::Rotate, measurement("rotate-m"), {2}}}});
+      {{Origin::signed_by(kServe), registration(kServe, Role::Serve, measurement("serve-m"))},
+       {Origin::signed_by(kRotate), registration(kRotate, Role::Rotate, measurement("rotate-m"))}});
   ServiceList mail = value(ServiceList::from({service("mail")}));
   chain.block(
       {{Origin::signed_by(kWallet), AuthorizeAgent{kAgentA, mail, Access::ReadWrite}},

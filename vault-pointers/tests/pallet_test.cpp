@@ -8,6 +8,7 @@
 #include "ev/chain/scale.hpp"
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/storage.hpp"
+#include "registry_test_helpers.hpp"
 #include "vault_test_helpers.hpp"
 
 using namespace ev;
@@ -17,7 +18,8 @@ namespace {
 
 using test::acct;
 using test::blob;
-using test::meas;
+// 48-byte measurements, as the simulated reports of the registrations carry.
+Measurement meas(std::string_view s) { return test::meas48(s); }
 using test::svc;
 WrappedDek dek(std::uint8_t b) { return WrappedDek::from(Bytes(48, b)).value(); }
 
@@ -27,13 +29,29 @@ const AccountId kServe = acct(10);
 const AccountId kRotate = acct(11);
 const AccountId kStranger = acct(12);
 
+const Hash256 kGenesis = [] {
+  Hash256 g{};
+  g.fill(0x6E);
+  return g;
+}();
+constexpr std::int64_t kStart = 1'800'000'000;
+
 struct Chain {
   MemoryState state;
   std::vector<Event> events;
   BlockNumber block = 1;
+  std::int64_t now = kStart;
+
+  // A dev-mode genesis (simulated attestations accepted), as `epochvault dev` writes it.
+  Chain() { state.put(attestation_config_key(), scale::encode(dev_attestation_config())); }
+
+  // register_worker with a simulated attestation made for `who` on this chain.
+  RegisterWorker reg(const AccountId& who, Role r, const Measurement& m) const {
+    return RegisterWorker{r, m, test::sim_evidence(who, kGenesis, m)};
+  }
 
   DispatchOutcome run(const Call& c, const Origin& o) {
-    DispatchContext ctx{state, block, events};
+    DispatchContext ctx{state, block, events, now, kGenesis};
     auto r = dispatch(c, o, ctx);
     REQUIRE(r.ok());
     ++block;
@@ -67,8 +85,8 @@ struct Chain {
   void setup_workers() {
     REQUIRE(root(ApproveMeasurement{meas("serve"), Role::Serve}).ok());
     REQUIRE(root(ApproveMeasurement{meas("rotate"), Role::Rotate}).ok());
-    REQUIRE(as(kServe, RegisterWorker{Role::Serve, meas("serve"), Bytes{1}}).ok());
-    REQUIRE(as(kRotate, RegisterWorker{Role::Rotate, meas("rotate"), Bytes{2}}).ok());
+    REQUIRE(as(kServe, reg(kServe, Role::Serve, meas("serve"))).ok());
+    REQUIRE(as(kRotate, reg(kRotate, Role::Rotate, meas("rotate"))).ok());
   }
   void setup_epoch() {
     setup_workers();
@@ -85,7 +103,7 @@ struct Chain {
 TEST_CASE("approve_measurement: Root approves, signed origin is BadOrigin", "[pallet]") {
   Chain c;
   CHECK(c.as(kWallet, ApproveMeasurement{meas("m"), Role::Serve}) == DispatchOutcome::bad_origin());
-  CHECK(c.state.entries().empty());
+  CHECK(c.state.entries().size() == 1);  // the genesis AttestationConfig only
   CHECK(c.root(ApproveMeasurement{meas("m"), Role::Serve}).ok());
   CHECK(c.get<Role>(approved_measurements_key(meas("m"))) == Role::Serve);
   REQUIRE(c.events.size() == 1);
@@ -112,26 +130,37 @@ TEST_CASE("revoke_measurement: an unknown measurement fails", "[pallet]") {
   CHECK(c.events.empty());
 }
 
-TEST_CASE("register_worker: stores role, measurement and blake2_256 of the attestation",
-          "[pallet]") {
+TEST_CASE("register_worker: verifies the attestation and records what it proved", "[pallet]") {
   Chain c;
   REQUIRE(c.root(ApproveMeasurement{meas("m"), Role::Rotate}).ok());
-  const Bytes att{9, 8, 7, 6};
+  const RegisterWorker call = c.reg(kRotate, Role::Rotate, meas("m"));
   const BlockNumber at = c.block;
-  REQUIRE(c.as(kRotate, RegisterWorker{Role::Rotate, meas("m"), att}).ok());
+  REQUIRE(c.as(kRotate, call).ok());
   const auto w = c.get<WorkerInfo>(workers_key(kRotate));
   REQUIRE(w.has_value());
-  CHECK(*w == WorkerInfo{Role::Rotate, meas("m"), chain::blake2_256(att), at});
-  CHECK(c.events.back() == Event{WorkerRegistered{kRotate, Role::Rotate, meas("m")}});
+  const auto expires = static_cast<std::uint64_t>(kStart) + 24 * 3600;
+  const WorkerInfo want{Role::Rotate,
+                        meas("m"),
+                        chain::blake2_256(call.attestation),
+                        at,
+                        AttestationPlatform::Simulated,
+                        TcbStatus::from(std::string_view("Simulated")).value(),
+                        static_cast<std::uint64_t>(kStart),
+                        expires};
+  CHECK(w->tcb_status.view() == want.tcb_status.view());
+  CHECK(*w == want);
+  CHECK(c.events.back() ==
+        Event{WorkerRegistered{kRotate, Role::Rotate, meas("m"), AttestationPlatform::Simulated,
+                               want.tcb_status, static_cast<std::uint64_t>(kStart), expires}});
 }
 
 TEST_CASE("register_worker: measurement must be approved for the role", "[pallet]") {
   Chain c;
-  c.expect_error(kServe, RegisterWorker{Role::Serve, meas("m"), {}},
+  c.expect_error(kServe, c.reg(kServe, Role::Serve, meas("m")),
                  PalletError::MeasurementNotApproved);
   REQUIRE(c.root(ApproveMeasurement{meas("m"), Role::Rotate}).ok());
-  c.expect_error(kServe, RegisterWorker{Role::Serve, meas("m"), {}}, PalletError::WrongRole);
-  CHECK(c.root(RegisterWorker{Role::Rotate, meas("m"), {}}) == DispatchOutcome::bad_origin());
+  c.expect_error(kServe, c.reg(kServe, Role::Serve, meas("m")), PalletError::WrongRole);
+  CHECK(c.root(c.reg(kServe, Role::Rotate, meas("m"))) == DispatchOutcome::bad_origin());
 }
 
 TEST_CASE("register_worker: an oversized attestation fails TooLong", "[pallet]") {
@@ -139,7 +168,9 @@ TEST_CASE("register_worker: an oversized attestation fails TooLong", "[pallet]")
   REQUIRE(c.root(ApproveMeasurement{meas("m"), Role::Serve}).ok());
   c.expect_error(kServe, RegisterWorker{Role::Serve, meas("m"), Bytes(kMaxAttestationBytes + 1)},
                  PalletError::TooLong);
-  CHECK(c.as(kServe, RegisterWorker{Role::Serve, meas("m"), Bytes(kMaxAttestationBytes)}).ok());
+  // At the bound the size is accepted and the content judged: zero bytes are no attestation.
+  c.expect_error(kServe, RegisterWorker{Role::Serve, meas("m"), Bytes(kMaxAttestationBytes)},
+                 PalletError::AttestationInvalid);
 }
 
 TEST_CASE("authorize_agent: creates and replaces the grant", "[pallet]") {
@@ -366,7 +397,7 @@ TEST_CASE("dispatch: a corrupt stored value is an error and writes nothing", "[p
   c.setup_epoch();
   c.state.put(epochs_key(kWallet), Bytes{1, 2});
   const auto before = c.state.entries();
-  DispatchContext ctx{c.state, c.block, c.events};
+  DispatchContext ctx{c.state, c.block, c.events, c.now, kGenesis};
   const std::size_t n = c.events.size();
   auto r = dispatch(c.blob_call(1), Origin::signed_by(kServe), ctx);
   REQUIRE_FALSE(r.ok());
@@ -388,8 +419,10 @@ TEST_CASE("errors: names follow the metadata order", "[errors]") {
   CHECK(static_cast<int>(PalletError::TooLong) == 11);
   CHECK(error_name(PalletError::Overflow) == "Overflow");
   CHECK(static_cast<int>(PalletError::Overflow) == 16);
-  CHECK(error_name(PalletError::AgentReadOnly) == "AgentReadOnly");
-  CHECK(static_cast<int>(PalletError::AgentReadOnly) == kPalletErrorCount - 1);
+CHECK(error_name(PalletError::AgentReadOnly) == "AgentReadOnly");
+  CHECK(static_cast<int>(PalletError::AgentReadOnly) == 17);
+  CHECK(error_name(PalletError::AttestationExpired) == "AttestationExpired");
+  CHECK(static_cast<int>(PalletError::AttestationExpired) == kPalletErrorCount - 1);
   const Error e = make_error(PalletError::EpochMismatch, "stale");
   CHECK(e.to_string() == "VaultPointers: EpochMismatch: stale");
 }

@@ -103,7 +103,14 @@ TEST_CASE("storage: value decoders reject trailing bytes and truncation", "[stor
   CHECK(decode_live_blobs(Bytes{1, 0, 0, 0}).value() == 1);
   CHECK(decode_role(Bytes{1}).value() == Role::Rotate);
   CHECK_FALSE(decode_role(Bytes{2}).ok());
-  const WorkerInfo wi{Role::Serve, Measurement::from("m").value(), Hash256{3}, 4};
+  const WorkerInfo wi{Role::Serve,
+                      Measurement::from("m").value(),
+                      Hash256{3},
+                      4,
+                      AttestationPlatform::Sgx,
+                      TcbStatus::from("UpToDate").value(),
+                      1700000000,
+                      1700086400};
   CHECK(decode_worker_info(scale::encode(wi)).value() == wi);
   const AgentGrant g{ServiceList{}, 1, 2u, Access::ReadWrite};
   CHECK(decode_agent_grant(scale::encode(g)).value() == g);

@@ -1,10 +1,14 @@
 #include "ev/worker/identity.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <string>
 
+#include "ev/attestation/evidence.hpp"
 #include "ev/enclave/errors.hpp"
 #include "ev/enclave/hardware_platform.hpp"
 #include "ev/enclave/simulated_platform.hpp"
+#include "ev/vault/registry.hpp"
 #include "ev/worker/errors.hpp"
 
 namespace ev::worker {
@@ -41,19 +45,45 @@ Result<Enclave> open_enclave(const EnclaveOptions& options) {
   auto measurement = EV_TRY(vault::Measurement::from(ByteSpan(m.data(), m.size())));
   const auto account = signer.account_id();
   Bytes attestation = EV_TRY_CTX("attestation", platform->attest(account));
-  return Enclave{std::move(platform), options.role,           EV_TRY(enclave::shielding_key(seed)),
-                 std::move(signer),   std::move(measurement), std::move(attestation)};
+  Enclave out{std::move(platform), options.role,           EV_TRY(enclave::shielding_key(seed)),
+              std::move(signer),   std::move(measurement), std::move(attestation)};
+  out.platform_name = options.platform;
+  return out;
+}
+
+Result<Bytes> registration_evidence(Enclave& enclave, const ByteArray<32>& genesis) {
+  const Bytes report_data = vault::registration_report_data(enclave.signer.account_id(), genesis);
+  return attestation_evidence(enclave, report_data);
+}
+
+Result<Bytes> attestation_evidence(Enclave& enclave, ByteSpan report_data) {
+  Bytes document = EV_TRY_CTX("attestation", enclave.platform->attest(report_data));
+  // A platform that already answers with a tagged bundle (certificates, collateral) keeps it.
+  if (!document.empty() && document.front() == '{') return document;
+  const auto platform =
+      EV_TRY_CTX("attestation", attestation::platform_from_name(enclave.platform_name));
+  const std::string bundle = attestation::evidence_bundle(platform, document);
+  return Bytes(bundle.begin(), bundle.end());
+}
+
+bool attestation_due(const vault::WorkerInfo& w, std::int64_t now) {
+  const std::uint64_t lifetime = w.expires_at > w.attested_at ? w.expires_at - w.attested_at : 0;
+  return now < 0 || static_cast<std::uint64_t>(now) >= w.attested_at + lifetime / 2;
 }
 
 Result<void> register_worker(Enclave& enclave, VaultChain& chain) {
   const auto me = enclave.signer.account_id();
   auto known = EV_TRY(chain.worker(me));
-  if (known && known->role == enclave.role && known->measurement == enclave.measurement) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (known && known->role == enclave.role && known->measurement == enclave.measurement &&
+      !attestation_due(*known, now)) {
     return ok();
   }
-  const auto out =
-      EV_TRY(chain.submit(enclave.signer, vault::RegisterWorker{enclave.role, enclave.measurement,
-                                                                enclave.attestation}));
+  const Bytes evidence = EV_TRY(registration_evidence(enclave, chain.client().info().genesis_hash));
+  const auto out = EV_TRY(chain.submit(
+      enclave.signer, vault::RegisterWorker{enclave.role, enclave.measurement, evidence}));
   if (!out.success) {
     return make_error(WorkerErrc::Rejected, "register_worker: " + out.error.value_or("failed") +
                                                 " (measurement " +

@@ -22,6 +22,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ev/attestation/evidence.hpp"
+#include "ev/attestation/report_data.hpp"
 #include "ev/chain/challenge.hpp"
 #include "ev/chain/client.hpp"
 #include "ev/chain/keys.hpp"
@@ -33,6 +35,7 @@
 #include "ev/enclave/dek.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/vault/storage.hpp"
+#include "ev/worker/attestation_api.hpp"
 #include "ev/worker/blobs.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/rotate.hpp"
@@ -1601,4 +1604,93 @@ TEST_CASE("sharing: random grant/revoke/read/write sequences agree with the refe
                 << rotations);
   CHECK(writes > 0);
   CHECK(refusals > 0);
+}
+
+TEST_CASE("attestation api: nonces are read as hex, then base64, then plain text", "[worker]") {
+  CHECK(decode_client_nonce("deadbeef").encoding == "hex");
+  CHECK(decode_client_nonce("deadbeef").bytes == Bytes{0xde, 0xad, 0xbe, 0xef});
+  CHECK(decode_client_nonce("dGVzdCBub25jZQ==").encoding == "base64");
+  CHECK(decode_client_nonce("dGVzdCBub25jZQ==").bytes ==
+        Bytes(as_bytes("test nonce").begin(), as_bytes("test nonce").end()));
+  CHECK(decode_client_nonce("user-session-123abc").encoding == "plain");
+  CHECK(decode_client_nonce("abc").encoding == "plain");  // odd hex, not base64
+  CHECK(decode_client_nonce("").encoding == "none");
+  CHECK(parse_attestation_request("").ok());
+  CHECK_FALSE(parse_attestation_request("[1]").ok());
+  CHECK_FALSE(parse_attestation_request(R"({"nonce": 5})").ok());
+  CHECK_FALSE(parse_attestation_request(R"({"include_metadata": "yes"})").ok());
+  CHECK_FALSE(parse_attestation_request(R"({"nonce": ")" + std::string(600, 'z') + "\"}").ok());
+  CHECK(canonical_json(json::parse(R"({"b": [1, {"d": 1, "c": "\u00e9"}], "a": null})")) ==
+        "{\"a\":null,\"b\":[1,{\"c\":\"\xc3\xa9\",\"d\":1}]}");
+  CHECK(rfc3339_utc(1706616000) == "2024-01-30T12:00:00Z");
+}
+
+TEST_CASE("serve: seed 001's POST /attestation binds nonce and custom data; GET /health",
+          "[worker]") {
+  Stack s;
+  auto h = s.request("GET", "/health", "");
+  REQUIRE(h.status == 200);
+  CHECK(h.body["status"] == "healthy");
+  CHECK(h.body["tee_available"] == false);
+  CHECK(h.body["active_sessions"].is_number_unsigned());
+  CHECK(h.body["timestamp"].get<std::string>().ends_with("Z"));
+
+  const std::string nonce = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  const json custom = {{"response", "the answer"}, {"n", 42}};
+  auto r =
+      s.request("POST", "/attestation", json{{"nonce", nonce}, {"custom_data", custom}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(r.body["tee_verified"] == false);
+  CHECK(r.body.contains("_warning"));
+  CHECK(r.body["custom_data"] == custom);
+  CHECK(r.body["custom_digest_method"] == "sha256");
+  const std::string canon = R"({"n":42,"response":"the answer"})";
+  CHECK(r.body["custom_digest"] == to_hex(sha256(as_bytes(canon)), false));
+  const json& ud = r.body["user_data"];
+  CHECK(ud["nonce"] == nonce);
+  CHECK(ud["custom_digest"] == r.body["custom_digest"]);
+  CHECK(ud["agent"] == "epochvault-serve");
+  CHECK(r.body.contains("verification_instructions"));
+
+  // The evidence verifies and its report data binds user_data to the worker on this chain.
+  const std::string evidence = r.body["attestation_document"]["evidence"].dump();
+  attestation::VerifyOptions o;
+  o.at = std::time(nullptr);
+  auto v = attestation::verify_evidence(as_bytes(evidence), o);
+  REQUIRE(v.ok());
+  CHECK(to_hex(v->primary_measurement()) == r.body["measurement"]);
+  attestation::Commitment c;
+  c.account = from_hex_fixed<32>(ud["worker"].get<std::string>()).value();
+  c.genesis_hash = s.node->genesis_hash();
+  c.purpose = attestation::Purpose::Session;
+  const auto binding = sha256(as_bytes(ud.dump()));
+  c.nonce.assign(binding.begin(), binding.end());
+  CHECK(attestation::check_report_data(v->report_data, c).ok());
+  // Another user_data (a changed nonce) no longer matches.
+  json forged = ud;
+  forged["nonce"] = "00";
+  const auto fb = sha256(as_bytes(forged.dump()));
+  c.nonce.assign(fb.begin(), fb.end());
+  CHECK_FALSE(attestation::check_report_data(v->report_data, c).ok());
+
+  // Without metadata or custom data; a malformed body is a 400.
+  auto bare = s.request("POST", "/attestation", R"({"include_metadata": false})");
+  REQUIRE(bare.status == 200);
+  CHECK_FALSE(bare.body["user_data"].contains("agent"));
+  CHECK_FALSE(bare.body.contains("custom_data"));
+  CHECK(s.request("POST", "/attestation", "not json").status == 400);
+  // The /v1/ routes keep working beside them.
+  CHECK(s.request("GET", "/v1/attestation", "").status == 200);
+  CHECK(s.request("GET", "/healthz", "").status == 200);
+}
+
+TEST_CASE("workers: the registration on chain carries the verified attestation", "[worker]") {
+  Stack s;
+  const auto w = s.chain->worker(s.serve_worker).value();
+  REQUIRE(w.has_value());
+  CHECK(w->platform == vault::AttestationPlatform::Simulated);
+  CHECK(w->tcb_status.view() == "Simulated");
+  CHECK(w->expires_at == w->attested_at + 24 * 3600);
+  CHECK_FALSE(attestation_due(*w, static_cast<std::int64_t>(w->attested_at)));
+  CHECK(attestation_due(*w, static_cast<std::int64_t>(w->attested_at + 12 * 3600)));
 }

@@ -17,6 +17,7 @@
 #include "ev/worker/destruction.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/listen.hpp"
+#include "ev/worker/reattest.hpp"
 #include "parallel.hpp"
 
 namespace ev::worker {
@@ -562,6 +563,11 @@ void RotateWorker::record(const Result<TickReport>& r) {
 }
 
 void RotateWorker::run(const std::atomic<bool>& stop) {
+  // Renews the registration before the chain's attestation lifetime runs out.
+  std::mutex platform_mu;
+  Reattester reattester(impl_->enclave, *impl_->chain, platform_mu, std::chrono::minutes(1),
+                        [](const std::string& line) { log(line); });
+  reattester.start();
   while (!stop) {
     auto r = impl_->tick();
     record(r);

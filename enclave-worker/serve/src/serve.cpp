@@ -13,12 +13,15 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ev/attestation/report_data.hpp"
 #include "ev/chain/challenge.hpp"
 #include "ev/common/digest.hpp"
 #include "ev/enclave/dek.hpp"
+#include "ev/worker/attestation_api.hpp"
 #include "ev/worker/blobs.hpp"
 #include "ev/worker/errors.hpp"
 #include "ev/worker/listen.hpp"
+#include "ev/worker/reattest.hpp"
 #include "ev/worker/requests.hpp"
 
 namespace ev::worker {
@@ -754,6 +757,73 @@ struct ServeWorker::Impl {
              {"platform", "simulated (not hardware-backed)"}}};
   }
 
+  // ---- seed 001's attestation API (attestation_api.hpp) ----------------------------------
+
+  std::mutex attest_mu;  // one platform attestation at a time
+  // Renews the registration before the chain's attestation lifetime runs out.
+  std::unique_ptr<Reattester> reattester;
+
+  Result<Reply> attestation_api(const httplib::Request& req) {
+    const AttestationRequest r = EV_TRY(parse_attestation_request(req.body));
+    {  // a platform attestation per request: the per-address budget of challenges applies
+      std::lock_guard lock(mu);
+      if (!client_rate->allow(req.remote_addr, std::chrono::steady_clock::now())) {
+        return error_reply(429, "too many requests from this address; try again shortly");
+      }
+    }
+    const auto account = enclave.signer.account_id();
+    const auto genesis = chain->client().info().genesis_hash;
+    UserDataInputs in;
+    in.now = unix_now();
+    in.worker = to_hex(account);
+    in.role = "serve";
+    in.measurement = to_hex(enclave.measurement.bytes());
+    in.genesis = to_hex(genesis);
+    in.platform = enclave.platform_name;
+    in.request = &r;
+    const nlohmann::json user_data = attestation_user_data(in);
+    attestation::Commitment c;
+    c.account = account;
+    c.genesis_hash = genesis;
+    c.purpose = attestation::Purpose::Session;
+    const auto binding = user_data_binding(user_data);
+    c.nonce.assign(binding.begin(), binding.end());
+    const auto rd = EV_TRY(attestation::report_data_commitment(c));
+    AttestationReply reply;
+    {
+      std::lock_guard lock(attest_mu);
+      const Bytes ev = EV_TRY(attestation_evidence(enclave, rd));
+      reply.evidence.assign(ev.begin(), ev.end());
+    }
+    reply.user_data = &user_data;
+    reply.report_data.assign(rd.begin(), rd.end());
+    reply.measurement = in.measurement;
+    reply.platform = enclave.platform_name;
+    reply.tee_verified = enclave.platform_name != "simulated";
+    reply.request = &r;
+    return Reply{200, attestation_response(reply)};
+  }
+
+  Reply seed_health() {
+    const bool chain_ok = chain->best_number().ok();
+    std::size_t sessions = 0;
+    const std::int64_t now = unix_now();
+    {
+      std::lock_guard lock(mu);
+      prune_locked(now);
+      sessions = tokens.size();
+    }
+    return {chain_ok ? 200 : 503,
+            health_response(chain_ok, now, enclave.platform_name != "simulated", sessions)};
+  }
+
+  void install_attestation_api() {
+    server.Post("/attestation", route("attestation_api", &Impl::attestation_api));
+    server.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+      guarded("health", res, [this] { return seed_health(); });
+    });
+  }
+
   std::string metrics() {
     std::string out =
         "# HELP epochvault_serve_requests_total HTTP requests by route and status.\n"
@@ -856,6 +926,7 @@ struct ServeWorker::Impl {
     server.Get("/v1/attestation", [this](const httplib::Request&, httplib::Response& res) {
       guarded("attestation", res, [this] { return attestation(); });
     });
+    install_attestation_api();
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       guarded("healthz", res, [this] { return health(); });
     });
@@ -933,12 +1004,17 @@ Result<std::uint16_t> ServeWorker::start() {
                           ": the address is in use (another epochvault-serve?) or not available");
   }
   impl_->thread = std::thread([&s] { s.listen_after_bind(); });
+  impl_->reattester = std::make_unique<Reattester>(
+      impl_->enclave, *impl_->chain, impl_->attest_mu, std::chrono::minutes(1),
+      [impl = impl_.get()](const std::string& line) { impl->log(line); });
+  impl_->reattester->start();
   impl_->started = true;
   return static_cast<std::uint16_t>(port);
 }
 
 void ServeWorker::stop() {
   if (!impl_ || !impl_->started) return;
+  if (impl_->reattester) impl_->reattester->stop();
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->started = false;

@@ -34,6 +34,31 @@ curl -sf "$serve/healthz" | grep -q '"status":"ok"' || fail "serve /healthz"
 curl -sf "$health/healthz" | grep -q '"role":"rotate"' || fail "rotate /healthz"
 curl -sf "$health/healthz" | grep -q '"finalized":' || fail "rotate /healthz has no finalized block"
 curl -sf "$serve/v1/attestation" | grep -q 'not hardware-backed' || fail "serve /v1/attestation"
+# Seed 001's shapes: GET /health and POST /attestation.
+curl -sf "$serve/health" | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+assert h["status"] == "healthy" and h["tee_available"] is False, h
+assert isinstance(h["active_sessions"], int) and h["timestamp"].endswith("Z"), h
+' || fail "serve /health"
+curl -sf -X POST "$serve/attestation" -H 'Content-Type: application/json' \
+  -d '{"nonce": "dGVzdCBub25jZQ==", "custom_data": {"b": [1, "x"], "a": true}}' | python3 -c '
+import hashlib, json, sys
+r = json.load(sys.stdin)
+assert r["tee_verified"] is False and "_warning" in r, r
+u = r["user_data"]
+assert u["nonce"] == b"test nonce".hex() and u["nonce_encoding"] == "base64", u
+canon = json.dumps({"a": True, "b": [1, "x"]}, separators=(",", ":"), sort_keys=True)
+assert r["custom_digest"] == hashlib.sha256(canon.encode()).hexdigest() == u["custom_digest"], r
+assert r["custom_data"] == {"b": [1, "x"], "a": True}, r
+assert r["attestation_document"]["evidence"]["platform"] == "simulated", r
+' || fail "serve POST /attestation"
+# The whole check from outside: fresh nonce, offline verification, binding, the chain's entry.
+"$ev" attest fetch --serve "$serve" --url "$url" --allow-simulated --output json |
+  grep -q '"ok": true' || fail "attest fetch"
+if "$ev" attest fetch --serve "$serve" --url "$url" >/dev/null 2>&1; then
+  fail "attest fetch accepted a simulated attestation without --allow-simulated"
+fi
 
 "$ev" chain info --url "$url" --output json | grep -q '"specName":"epochvault-dev"' || fail "chain info"
 agent="$("$ev" key inspect //Charlie --scheme ed25519 --output json |

@@ -10,6 +10,7 @@
 #include "ev/vault/calls.hpp"
 #include "ev/vault/errors.hpp"
 #include "ev/vault/events.hpp"
+#include "ev/vault/registry.hpp"
 
 namespace ev::devnode {
 
@@ -181,10 +182,21 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
       {"pallet_vault_pointers", "types", "AgentGrant"},
       {named("services", service_list, "ServiceList"), named("granted_at", u32, "BlockNumber"),
        named("revoked_at", option_u32, "Option<BlockNumber>"), named("access", access, "Access")});
+  const auto attestation_platform =
+      b.variant({"pallet_vault_pointers", "types", "AttestationPlatform"},
+                {unit_variant("Simulated", 0), unit_variant("Nitro", 1), unit_variant("SevSnp", 2),
+                 unit_variant("Sgx", 3), unit_variant("Tdx", 4)});
   const auto worker_info = b.composite(
       {"pallet_vault_pointers", "types", "WorkerInfo"},
       {named("role", role, "Role"), named("measurement", bounded_u8, "Measurement"),
-       named("attestation_hash", h256, "H256"), named("registered_at", u32, "BlockNumber")});
+       named("attestation_hash", h256, "H256"), named("registered_at", u32, "BlockNumber"),
+       named("platform", attestation_platform, "AttestationPlatform"),
+       named("tcb_status", bounded_u8, "TcbStatus"), named("attested_at", u64, "u64"),
+       named("expires_at", u64, "u64")});
+  const auto attestation_config = b.composite(
+      {"pallet_vault_pointers", "types", "AttestationConfig"},
+      {named("dev_mode", b.primitive(Primitive::Bool), "bool"), named("max_age_secs", u64, "u64"),
+       named("trusted_roots", b.bounded_vec(h256), "BoundedVec<H256, ConstU32<8>>")});
 
   const auto vault_call = b.variant(
       {"pallet_vault_pointers", "pallet", "Call"},
@@ -240,7 +252,10 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
        TypeVariant{"MeasurementRevoked", {named("measurement", bounded_u8, "Measurement")}, 1},
        TypeVariant{"WorkerRegistered",
                    {named("worker", account, "AccountId"), named("role", role, "Role"),
-                    named("measurement", bounded_u8, "Measurement")},
+                    named("measurement", bounded_u8, "Measurement"),
+                    named("platform", attestation_platform, "AttestationPlatform"),
+                    named("tcb_status", bounded_u8, "TcbStatus"), named("attested_at", u64, "u64"),
+                    named("expires_at", u64, "u64")},
                    2},
        TypeVariant{
            "AgentAuthorized",
@@ -522,6 +537,8 @@ Result<chain::Metadata> build_runtime_metadata(const RuntimeVersion& version) {
       map("Agents", {b128, b128}, acc_acc, agent_grant, StorageModifier::Optional),
       map("Workers", {b128}, account, worker_info, StorageModifier::Optional),
       map("ApprovedMeasurements", {b128}, bounded_u8, role, StorageModifier::Optional),
+      plain(std::string(vault::kAttestationConfigItem), attestation_config,
+            StorageModifier::Optional),
   };
   m.pallets.push_back(std::move(vp));
 

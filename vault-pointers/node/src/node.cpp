@@ -14,6 +14,7 @@
 #include "ev/chain/hash.hpp"
 #include "ev/chain/ss58.hpp"
 #include "ev/common/errors.hpp"
+#include "ev/vault/registry.hpp"
 #include "node_internal.hpp"
 
 namespace ev::devnode {
@@ -99,6 +100,25 @@ Result<std::vector<DevAccount>> dev_accounts() {
   return out;
 }
 
+namespace {
+
+// The registry's genesis configuration of a new chain.
+vault::AttestationConfig genesis_attestation(const NodeConfig& c) {
+  vault::AttestationConfig a = vault::production_attestation_config();
+  a.dev_mode = c.attestation_dev_mode.value_or(c.dev);
+  a.max_age_secs = c.attestation_max_age_secs;
+  return a;
+}
+
+std::uint64_t block_time_ms(const NodeConfig& c) {
+  if (c.clock_ms) return c.clock_ms();
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(since).count());
+}
+
+}  // namespace
+
 // ---- Node ----------------------------------------------------------------------------------
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -134,6 +154,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
     BlockRecord g;
     g.number = 0;
     g.changes = impl->runtime->genesis_storage(endowed, sudo, kDevBalance);
+    g.changes[vault::attestation_config_key()] = scale::encode(genesis_attestation(impl->config));
     (void)apply_to_trie(impl->state_trie, g.changes);
     Header h;
     h.state_root = impl->state_trie.root();
@@ -343,6 +364,7 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
   const std::uint32_t number = best.number + 1;
   Overlay st(reader_at(best.number));
   runtime->initialize_block(st, number, best.hash);
+  runtime->set_block_time(st, block_time_ms(config));
   std::vector<Bytes> extrinsics;
   std::vector<ByteArray<32>> included;
   std::deque<CheckedExtrinsic> keep;

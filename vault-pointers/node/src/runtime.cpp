@@ -376,6 +376,7 @@ class Dispatcher {
       case RuntimeCall::Kind::Vault: {
         std::vector<vault::Event> evs;
         vault::DispatchContext ctx{st_, number_, evs};
+        set_chain_context(ctx);
         const auto origin = o.root ? vault::Origin::root() : vault::Origin::signed_by(o.who);
         const auto out = EV_TRY(vault::dispatch(c.vault, origin, ctx));
         if (out.kind == vault::DispatchOutcome::Kind::BadOrigin) {
@@ -394,6 +395,19 @@ class Dispatcher {
       }
     }
     return std::optional<Bytes>(Bytes{0});  // DispatchError::Other
+  }
+
+  // The block's time (Timestamp.Now) and the genesis hash (System.BlockHash[0]) for the
+  // pallet's attestation checks; absent values stay 0 (every attestation is then refused).
+  void set_chain_context(vault::DispatchContext& ctx) const {
+    if (auto raw = st_.get(keys::timestamp_now())) {
+      if (auto ms = scale::decode_all<std::uint64_t>(*raw)) {
+        ctx.now = static_cast<std::int64_t>(*ms / 1000);
+      }
+    }
+    if (auto raw = st_.get(keys::system_block_hash(0)); raw && raw->size() == 32) {
+      std::copy(raw->begin(), raw->end(), ctx.genesis_hash.begin());
+    }
   }
 
   Overlay& st_;
@@ -482,6 +496,10 @@ Result<ApplyOutcome> Runtime::apply(Overlay& state, const CheckedExtrinsic& xt, 
   deposit_events(state, index, events);
   if (state.failed()) return *state.failed();
   return out;
+}
+
+void Runtime::set_block_time(Overlay& state, std::uint64_t now_ms) const {
+  state.put(keys::timestamp_now(), scale::encode(now_ms));
 }
 
 void Runtime::finalize_block(Overlay& state, std::uint32_t count) const {

@@ -136,6 +136,7 @@ Bytes system_events() { return plain_key("System", "Events"); }
 Bytes system_event_count() { return plain_key("System", "EventCount"); }
 Bytes system_extrinsic_count() { return plain_key("System", "ExtrinsicCount"); }
 Bytes sudo_key() { return plain_key("Sudo", "Key"); }
+Bytes timestamp_now() { return plain_key("Timestamp", "Now"); }
 }  // namespace keys
 
 }  // namespace ev::devnode

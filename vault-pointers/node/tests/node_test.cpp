@@ -14,6 +14,9 @@
 #include "ev/chain/rpc/client.hpp"
 #include "ev/chain/rpc/errors.hpp"
 #include "ev/vault/calls.hpp"
+#include "ev/vault/registry.hpp"
+#include "ev/vault/storage.hpp"
+#include "registry_test_helpers.hpp"
 #include "test_support.hpp"
 
 using namespace ev;
@@ -223,12 +226,12 @@ TEST_CASE("node: vault calls through sudo, a worker and a failing call with its 
   const auto alice = key(chain::Scheme::Ecdsa, "//Alice");  // sudo
   const auto worker = key(chain::Scheme::Ed25519, "//Charlie");
   const auto wallet = key(chain::Scheme::Ed25519, "//Eve");
-  auto m = vault::Measurement::from(std::string_view("mrenclave-1"));
-  REQUIRE(m.ok());
+  const auto m = std::optional<vault::Measurement>(vault::test::meas48("mrenclave-1"));
+  const Bytes evidence = vault::test::sim_evidence(worker.account_id(), h.node->genesis_hash(), *m);
 
   // Without the approval the worker cannot register.
   auto evs =
-      h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, {1}}), 0));
+      h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, evidence}), 0));
   CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.MeasurementNotApproved"));
 
   // Root only: a signed approve fails with BadOrigin.
@@ -240,7 +243,8 @@ TEST_CASE("node: vault calls through sudo, a worker and a failing call with its 
   CHECK(has_event(evs, "VaultPointers", "MeasurementApproved"));
   CHECK(has_event(evs, "Sudo", "Sudid"));
 
-  evs = h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, {1}}), 1));
+  evs =
+      h.include(h.sign(worker, h.call(vault::RegisterWorker{vault::Role::Serve, *m, evidence}), 1));
   CHECK(has_event(evs, "VaultPointers", "WorkerRegistered"));
 
   auto dek = vault::WrappedDek::from(std::string_view("wrapped"));
@@ -452,4 +456,65 @@ TEST_CASE("node: --block-time seals blocks on a timer, empty or carrying transac
   CHECK(carried == 1);
   // And the chain keeps advancing afterwards.
   REQUIRE(h.node->wait_for_block(h.node->best().number + 2, 10'000));
+}
+
+TEST_CASE("node: register_worker is judged at the block's time for this chain's genesis",
+          "[node][registry]") {
+  NodeConfig cfg;
+  const std::uint64_t t_ms = 1'800'000'000'000ULL;
+  cfg.clock_ms = [t_ms] { return t_ms; };
+  cfg.attestation_max_age_secs = 3600;
+  Harness h(std::move(cfg));
+  const auto alice = key(chain::Scheme::Ecdsa, "//Alice");
+  const auto worker = key(chain::Scheme::Ed25519, "//Charlie");
+  const auto m = vault::test::meas48("mrenclave-2");
+  auto evs =
+      h.include(h.sign(alice, sudo(h.call(vault::ApproveMeasurement{m, vault::Role::Serve})), 0));
+  REQUIRE(has_event(evs, "VaultPointers", "MeasurementApproved"));
+
+  // Made for another chain: refused with its name.
+  ByteArray<32> other{};
+  other.fill(9);
+  evs = h.include(
+      h.sign(worker,
+             h.call(vault::RegisterWorker{
+                 vault::Role::Serve, m, vault::test::sim_evidence(worker.account_id(), other, m)}),
+             0));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.AttestationNotBound"));
+
+  evs = h.include(
+      h.sign(worker,
+             h.call(vault::RegisterWorker{
+                 vault::Role::Serve, m,
+                 vault::test::sim_evidence(worker.account_id(), h.node->genesis_hash(), m)}),
+             1));
+  REQUIRE(has_event(evs, "VaultPointers", "WorkerRegistered"));
+  auto raw = h.rpc->call("state_getStorage",
+                         "[\"" + to_hex(vault::workers_key(worker.account_id())) + "\"]");
+  REQUIRE(raw.ok());
+  const auto info = vault::decode_worker_info(from_hex(raw->get<std::string>()).value());
+  REQUIRE(info.ok());
+  CHECK(info->platform == vault::AttestationPlatform::Simulated);
+  CHECK(info->tcb_status.view() == "Simulated");
+  CHECK(info->attested_at == t_ms / 1000);
+  CHECK(info->expires_at == t_ms / 1000 + 3600);
+}
+
+TEST_CASE("node: a production genesis refuses simulated attestations", "[node][registry]") {
+  NodeConfig cfg;
+  cfg.attestation_dev_mode = false;
+  Harness h(std::move(cfg));
+  const auto alice = key(chain::Scheme::Ecdsa, "//Alice");
+  const auto worker = key(chain::Scheme::Ed25519, "//Charlie");
+  const auto m = vault::test::meas48("mrenclave-3");
+  auto evs =
+      h.include(h.sign(alice, sudo(h.call(vault::ApproveMeasurement{m, vault::Role::Serve})), 0));
+  REQUIRE(has_event(evs, "VaultPointers", "MeasurementApproved"));
+  evs = h.include(
+      h.sign(worker,
+             h.call(vault::RegisterWorker{
+                 vault::Role::Serve, m,
+                 vault::test::sim_evidence(worker.account_id(), h.node->genesis_hash(), m)}),
+             0));
+  CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.SimulatedNotAllowed"));
 }

@@ -19,7 +19,7 @@
 namespace ev::vault {
 
 // Attestations above this size fail register_worker with PalletError::TooLong.
-inline constexpr std::size_t kMaxAttestationBytes = std::size_t{16} * 1024;
+inline constexpr std::size_t kMaxAttestationBytes = std::size_t{64} * 1024;
 
 struct ApproveMeasurement {  // 0, Root
   Measurement measurement;

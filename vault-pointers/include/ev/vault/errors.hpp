@@ -36,9 +36,18 @@ enum class PalletError : std::uint8_t {
   LiveBlobsRemain,         // destroy_epoch while LiveBlobs[wallet][epoch] > 0
   Overflow,                // an epoch number or live count would overflow u32
   AgentReadOnly,           // register_blob by an agent whose grant allows reading only
+  // The worker registry (register_worker's attestation; docs/pallet.md, "Worker registry"):
+  AttestationInvalid,   // the attestation does not verify (signature, chain, format, TCB)
+  AttestationStale,     // older than the chain's attestation lifetime, or dated in the future
+  AttestationNotBound,  // its report data commits to another account, chain, purpose or nonce
+  DebugEnclave,         // a debug-mode enclave or guest
+  SimulatedNotAllowed,  // a simulated attestation on a chain whose genesis is not dev mode
+  MeasurementMismatch,  // the attested measurement is not the one named in the call
+  UntrustedRoot,        // the platform's vendor root is not trusted by this chain's genesis
+  AttestationExpired,   // the worker's attestation lapsed: it must re-attest
 };
 
-inline constexpr std::uint8_t kPalletErrorCount = 18;
+inline constexpr std::uint8_t kPalletErrorCount = 26;
 
 // The variant name as in metadata: "NotWorker", ...
 [[nodiscard]] std::string_view error_name(PalletError e);
@@ -69,6 +78,6 @@ struct ErrorTraits<vault::PalletError> {
 };
 template <>
 struct scale::EnumTraits<vault::PalletError> {
-  static constexpr vault::PalletError max = vault::PalletError::AgentReadOnly;
+  static constexpr vault::PalletError max = vault::PalletError::AttestationExpired;
 };
 }  // namespace ev

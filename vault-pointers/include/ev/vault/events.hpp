@@ -30,7 +30,12 @@ struct WorkerRegistered {  // 2
   AccountId worker{};
   Role role = Role::Serve;
   Measurement measurement;
-  EV_SCALE_FIELDS(worker, role, measurement)
+  // Appended: what the verified attestation proved (as in WorkerInfo).
+  AttestationPlatform platform = AttestationPlatform::Simulated;
+  TcbStatus tcb_status;
+  std::uint64_t attested_at = 0;
+  std::uint64_t expires_at = 0;
+  EV_SCALE_FIELDS(worker, role, measurement, platform, tcb_status, attested_at, expires_at)
   friend bool operator==(const WorkerRegistered&, const WorkerRegistered&) = default;
 };
 struct AgentAuthorized {  // 3

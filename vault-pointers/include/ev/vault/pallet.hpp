@@ -6,6 +6,7 @@
 // Which error each failed check yields, and the order of the checks: docs/pallet.md.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct DispatchContext {
   StateAccess& state;
   BlockNumber block;
   std::vector<Event>& events;
+  // The block's time (Unix seconds) and the chain's genesis hash: register_worker verifies the
+  // attestation at this time and for this chain; a worker whose attestation expired before
+  // `now` has no rights (docs/pallet.md, "Worker registry").
+  std::int64_t now = 0;
+  ByteArray<32> genesis_hash{};
 };
 
 // How a dispatch ended, as FRAME reports it: Ok, DispatchError::BadOrigin (a Root-only call

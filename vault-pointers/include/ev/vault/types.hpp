@@ -51,6 +51,12 @@ struct CredentialNamePolicy {
   static constexpr std::string_view kName = "CredentialName";
   [[nodiscard]] static Result<void> check(ByteSpan v);
 };
+
+struct TcbStatusPolicy {
+  static constexpr std::size_t kBound = 64;
+  static constexpr std::string_view kName = "TcbStatus";
+  [[nodiscard]] static Result<void> check(ByteSpan) { return ok(); }
+};
 struct WrappedDekPolicy {
   static constexpr std::size_t kBound = 128;
   static constexpr std::string_view kName = "WrappedDek";
@@ -115,6 +121,12 @@ using ServiceName = BoundedBytes<ServiceNamePolicy>;        // BoundedVec<u8, 64
 using Measurement = BoundedBytes<MeasurementPolicy>;        // BoundedVec<u8, 64>
 using WrappedDek = BoundedBytes<WrappedDekPolicy>;          // BoundedVec<u8, 128>
 using CredentialName = BoundedBytes<CredentialNamePolicy>;  // BoundedVec<u8, 64>, may be empty
+};
+
+using ServiceName = BoundedBytes<ServiceNamePolicy>;  // BoundedVec<u8, 64>, lowercase charset
+using Measurement = BoundedBytes<MeasurementPolicy>;  // BoundedVec<u8, 64>
+using WrappedDek = BoundedBytes<WrappedDekPolicy>;    // BoundedVec<u8, 128>
+using TcbStatus = BoundedBytes<TcbStatusPolicy>;      // BoundedVec<u8, 64>: "UpToDate", ...
 
 // BoundedVec<T, N>: Vec<T> with at most N elements (checked before decoding the elements).
 template <class T, std::size_t N>
@@ -229,17 +241,40 @@ struct AgentGrant {
   [[nodiscard]] bool covers(const ServiceName& service) const;
 };
 
+// The TEE platform an attestation came from (docs/pallet.md, "Worker registry").
+enum class AttestationPlatform : std::uint8_t { Simulated = 0, Nitro, SevSnp, Sgx, Tdx };
+
 struct WorkerInfo {
   Role role = Role::Serve;
   Measurement measurement;
   Hash256 attestation_hash{};
   BlockNumber registered_at = 0;
-  EV_SCALE_FIELDS(role, measurement, attestation_hash, registered_at)
+  // What the verified attestation proved (appended fields, docs/pallet.md).
+  AttestationPlatform platform = AttestationPlatform::Simulated;
+  TcbStatus tcb_status;
+  std::uint64_t attested_at = 0;  // Unix seconds: the document's time, or the block's
+  std::uint64_t expires_at = 0;   // attested_at + the chain's attestation lifetime
+  EV_SCALE_FIELDS(role, measurement, attestation_hash, registered_at, platform, tcb_status,
+                  attested_at, expires_at)
   friend bool operator==(const WorkerInfo&, const WorkerInfo&) = default;
+};
+
+// The worker registry's configuration, set in the chain's genesis (storage value
+// VaultPointers.AttestationConfig; absent = production defaults: dev_mode false, 24 h, every
+// pinned vendor root trusted).
+struct AttestationConfig {
+  bool dev_mode = false;  // accept simulated attestations
+  std::uint64_t max_age_secs = std::uint64_t{24} * 60 * 60;
+  // SHA-256 fingerprints of the pinned vendor roots this chain trusts.
+  BoundedVec<Hash256, 8> trusted_roots;
+  EV_SCALE_FIELDS(dev_mode, max_age_secs, trusted_roots)
+  friend bool operator==(const AttestationConfig&, const AttestationConfig&) = default;
 };
 
 [[nodiscard]] std::string_view role_name(Role r);      // "Serve", "Rotate"
 [[nodiscard]] std::string_view access_name(Access a);  // "Read", "ReadWrite"
+// "Simulated", "Nitro", "SevSnp", "Sgx", "Tdx"
+[[nodiscard]] std::string_view attestation_platform_name(AttestationPlatform p);
 // "Scheduled", "Revocation", "Operator"
 [[nodiscard]] std::string_view reason_name(const RotationReason& r);
 
@@ -253,5 +288,9 @@ struct EnumTraits<vault::Role> {
 template <>
 struct EnumTraits<vault::Access> {
   static constexpr vault::Access max = vault::Access::ReadWrite;
+};
+template <>
+struct EnumTraits<vault::AttestationPlatform> {
+  static constexpr vault::AttestationPlatform max = vault::AttestationPlatform::Tdx;
 };
 }  // namespace ev::scale

@@ -20,6 +20,7 @@
 #include "ev/vault/calls.hpp"
 #include "ev/vault/mirror.hpp"
 #include "ev/vault/types.hpp"
+#include "registry_test_helpers.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -103,10 +104,9 @@ TEST_CASE("mirror on the dev node: follows every call, verifies, resumes after r
   const auto wallet = account(wallet_key);
   const auto agent = account(agent_key);
 
-  const auto serve_m =
-      must(vault::Measurement::from(std::string_view("interop-serve-measurement")));
-  const auto rotate_m =
-      must(vault::Measurement::from(std::string_view("interop-rotate-measurement")));
+  const auto serve_m = vault::test::meas48("interop-serve-measurement");
+  const auto rotate_m = vault::test::meas48("interop-rotate-measurement");
+  const auto genesis = c.client->info().genesis_hash;
   const auto mail = must(vault::ServiceName::from(std::string_view("mail")));
   const auto dek1 = must(vault::WrappedDek::from(std::string_view("wrapped-dek-epoch-1")));
   const auto dek2 = must(vault::WrappedDek::from(std::string_view("wrapped-dek-epoch-2")));
@@ -125,10 +125,14 @@ TEST_CASE("mirror on the dev node: follows every call, verifies, resumes after r
   c.submit(sudo_key, c.sudo(c.call(vault::ApproveMeasurement{rotate_m, vault::Role::Rotate})),
            "VaultPointers", "MeasurementApproved");
   c.submit(serve_key,
-           c.call(vault::RegisterWorker{vault::Role::Serve, serve_m, Bytes{0x01, 0x02, 0x03}}),
+           c.call(vault::RegisterWorker{
+               vault::Role::Serve, serve_m,
+               vault::test::sim_evidence(account(serve_key), genesis, serve_m)}),
            "VaultPointers", "WorkerRegistered");
   c.submit(rotate_key,
-           c.call(vault::RegisterWorker{vault::Role::Rotate, rotate_m, Bytes{0x04, 0x05}}),
+           c.call(vault::RegisterWorker{
+               vault::Role::Rotate, rotate_m,
+               vault::test::sim_evidence(account(rotate_key), genesis, rotate_m)}),
            "VaultPointers", "WorkerRegistered");
   c.submit(wallet_key,
            c.call(vault::AuthorizeAgent{agent, must(vault::ServiceList::from({mail})),

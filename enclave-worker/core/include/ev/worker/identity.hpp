@@ -39,9 +39,10 @@ struct Enclave {
   std::unique_ptr<enclave::Platform> platform;  // also the workers' source of randomness
   vault::Role role = vault::Role::Serve;
   enclave::Key256 shielding;
-  chain::KeyPair signer;           // ed25519, seed = key(master seed, "worker/<role>/v1")
-  vault::Measurement measurement;  // the platform measurement (48 bytes)
-  Bytes attestation;               // report whose data is the signer's account id
+  chain::KeyPair signer;                    // ed25519, seed = key(master seed, "worker/<role>/v1")
+  vault::Measurement measurement;           // the platform measurement (48 bytes)
+  Bytes attestation;                        // report whose data is the signer's account id
+  std::string platform_name = "simulated";  // as --platform names it
 };
 
 // The key-derivation path of a role's signing key: "worker/serve/v1" or "worker/rotate/v1".
@@ -57,10 +58,24 @@ struct Enclave {
 // with both identities in the message).
 [[nodiscard]] Result<Enclave> open_enclave(const EnclaveOptions& options);
 
-// Makes sure the chain knows this worker: if Workers[signer] is absent or carries another
-// measurement or role, submits register_worker with the attestation. The measurement must be
+// Makes sure the chain knows this worker: if Workers[signer] is absent, carries another
+// measurement or role, or its attestation is due for renewal (attestation_due), submits
+// register_worker with a fresh registration_evidence. The measurement must be
 // approved for the role (an operator does that through Root; `epochvault dev` does it itself).
 // Errors: Rejected (MeasurementNotApproved, ...), Unavailable.
 [[nodiscard]] Result<void> register_worker(Enclave& enclave, VaultChain& chain);
+
+// The evidence register_worker submits: a fresh attestation whose report data is the
+// registration commitment to (the signer's account, `genesis`, "register"), as a
+// platform-tagged bundle (docs/formats/attestation.md). Errors: the platform's.
+[[nodiscard]] Result<Bytes> registration_evidence(Enclave& enclave, const ByteArray<32>& genesis);
+
+// A fresh attestation of `report_data` (at most 64 bytes) as a platform-tagged evidence bundle.
+// Errors: the platform's.
+[[nodiscard]] Result<Bytes> attestation_evidence(Enclave& enclave, ByteSpan report_data);
+
+// Whether a registered worker should re-attest now: half of its attestation's lifetime has
+// passed (register_worker then submits a fresh one; the chain refuses the worker once it expired).
+[[nodiscard]] bool attestation_due(const vault::WorkerInfo& w, std::int64_t now);
 
 }  // namespace ev::worker

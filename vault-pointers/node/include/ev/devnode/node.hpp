@@ -61,6 +61,14 @@ struct NodeConfig {
   // GRANDPA voters (ed25519 SURIs, weight 1 each, set id 0): every block is finalised with a
   // justification they all sign (docs/devnode.md, "Finality").
   std::vector<std::string> grandpa_authorities = {"//Alice"};
+  // The worker registry's genesis configuration (VaultPointers.AttestationConfig, written
+  // into a new chain's genesis only): simulated attestations are accepted when
+  // attestation_dev_mode is true (nullopt: as `dev`), and attestations expire after
+  // attestation_max_age_secs (docs/pallet.md, "Worker registry").
+  std::optional<bool> attestation_dev_mode;
+  std::uint64_t attestation_max_age_secs = std::uint64_t{24} * 60 * 60;
+  // The block time source (milliseconds since the Unix epoch); nullopt: the system clock.
+  std::function<std::uint64_t()> clock_ms;
   std::string node_name = "epochvault-devnode";
   std::string node_version = "0.1.0";
 };

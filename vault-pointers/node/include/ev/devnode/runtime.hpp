@@ -80,6 +80,8 @@ namespace keys {
 [[nodiscard]] Bytes system_event_count();
 [[nodiscard]] Bytes system_extrinsic_count();
 [[nodiscard]] Bytes sudo_key();
+// Timestamp.Now (u64 milliseconds, FRAME's key): the block's time, set by the block author.
+[[nodiscard]] Bytes timestamp_now();
 }  // namespace keys
 
 // A decoded RuntimeCall (only the calls this runtime publishes).
@@ -201,6 +203,9 @@ class Runtime {
   // the call's events to System.Events. Errors: corrupt state (the block must be refused).
   [[nodiscard]] Result<ApplyOutcome> apply(Overlay& state, const CheckedExtrinsic& xt,
                                            std::uint32_t index, std::uint32_t number) const;
+  // Sets the block's time (Timestamp.Now, milliseconds since the Unix epoch): VaultPointers
+  // judges attestations and their expiry at it (docs/pallet.md, "Worker registry").
+  void set_block_time(Overlay& state, std::uint64_t now_ms) const;
   // Writes System.ExtrinsicCount for `count` extrinsics.
   void finalize_block(Overlay& state, std::uint32_t count) const;
 
