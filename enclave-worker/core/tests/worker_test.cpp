@@ -1203,3 +1203,64 @@ TEST_CASE("worker: the platform is chosen by name; an unknown one is refused", "
   CHECK(unknown.error().message.find("no-such-tee") != std::string::npos);
   CHECK(unknown.error().message.find("simulated") != std::string::npos);
 }
+
+TEST_CASE("serve: slow and idle connections never stop /healthz; they are dropped at deadlines",
+          "[worker]") {
+  // Before, 8 connections sending one header line every few seconds froze the whole API (one
+  // pool thread per connection, per-read timeouts only). Here twice as many as threads.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.threads = 2;
+    o.http.header_timeout = std::chrono::milliseconds(2000);
+    o.http.idle_timeout = std::chrono::milliseconds(1000);
+  });
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, ("127.0.7." + std::to_string(i + 1)).c_str(), &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(s.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const std::string_view line = "GET /healthz HTTP/1.1\r\n";
+    REQUIRE(::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::thread drip([&] {
+    while (!stop) {
+      for (const int fd : slow) (void)::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string r =
+        raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     std::chrono::seconds(5));
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  }
+  // At the header deadline each slow client is told 408 and closed.
+  for (const int fd : slow) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    char buf[1024];
+    for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    CHECK(got.rfind("HTTP/1.1 408", 0) == 0);
+  }
+  stop = true;
+  drip.join();
+  for (const int fd : slow) ::close(fd);
+  httplib::Client c("127.0.0.1", s.port);
+  const auto metrics = c.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("epochvault_serve_requests_timed_out_total 8") != std::string::npos);
+}

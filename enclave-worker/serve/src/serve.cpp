@@ -90,6 +90,21 @@ std::size_t declared_length(const httplib::Request& req) {
   return ec == std::errc{} && p == v.data() + v.size() ? n : 0;
 }
 
+// The HTTP gate's counters in the Prometheus text format.
+std::string gate_metrics(const GateStats& g) {
+  return "# TYPE epochvault_serve_connections_refused_total counter\n"
+         "epochvault_serve_connections_refused_total " +
+         std::to_string(g.refused_connections) +
+         "\n# TYPE epochvault_serve_requests_timed_out_total counter\n"
+         "epochvault_serve_requests_timed_out_total " +
+         std::to_string(g.timed_out) +
+         "\n# TYPE epochvault_serve_requests_refused_total counter\n"
+         "epochvault_serve_requests_refused_total " +
+         std::to_string(g.refused_requests) +
+         "\n# TYPE epochvault_serve_open_connections gauge\nepochvault_serve_open_connections " +
+         std::to_string(g.open_connections) + "\n";
+}
+
 // Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
 // the same as none, so those are dropped when the table is full; if it is still full, refuse.
 class RateLimiter {
@@ -146,7 +161,7 @@ struct Session {
 }  // namespace
 
 struct ServeWorker::Impl {
-  explicit Impl(Enclave e) : enclave(std::move(e)) {}
+  Impl(Enclave e, const HttpLimits& limits) : enclave(std::move(e)), server(limits) {}
   Enclave enclave;
   std::unique_ptr<VaultChain> chain;
   std::unique_ptr<s3::ObjectStore> store;
@@ -155,7 +170,7 @@ struct ServeWorker::Impl {
   enclave::Rng& rng() { return *enclave.platform; }
   Clock* clock = &system_clock();
   std::int64_t unix_now() { return clock->unix_seconds(); }
-  httplib::Server server;
+  GatedServer server;  // httplib behind the gate: slow clients never hold a worker thread
   std::thread thread;
   bool started = false;
 
@@ -665,6 +680,7 @@ struct ServeWorker::Impl {
         "# TYPE epochvault_serve_integrity_failures_total counter\n"
         "epochvault_serve_integrity_failures_total " +
         std::to_string(integrity_failures.load()) + "\n";
+    out += gate_metrics(server.stats());
     return out;
   }
 
@@ -719,9 +735,6 @@ struct ServeWorker::Impl {
     // Answers go out at once: without this a kept-alive client waits ~40 ms per response for
     // its own delayed ACK (measured with wrk, docs/benchmarks.md).
     server.set_tcp_nodelay(true);
-    server.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
-    server.set_read_timeout(10, 0);
-    server.set_write_timeout(10, 0);
     const std::string cred = R"(/v1/credentials/([^/]+)/([^/]+))";
     const std::string wallet_status = R"(/v1/wallets/([^/]+)/status)";
     server.Post("/v1/auth/challenge", route("challenge", &Impl::challenge));
@@ -785,7 +798,10 @@ Result<std::unique_ptr<ServeWorker>> ServeWorker::create(Enclave enclave,
   if (!options.store_prefix.empty() && options.store_prefix.back() != '/') {
     return make_error(WorkerErrc::Config, "store prefix must be empty or end with '/'");
   }
-  auto impl = std::make_unique<Impl>(std::move(enclave));
+  HttpLimits limits = options.http;
+  limits.threads = options.threads;
+  limits.max_body = options.max_body;
+  auto impl = std::make_unique<Impl>(std::move(enclave), limits);
   impl->chain = std::move(chain);
   impl->store = std::move(store);
   impl->opt = std::move(options);
@@ -818,6 +834,7 @@ void ServeWorker::stop() {
   if (!impl_ || !impl_->started) return;
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.shutdown();  // closes the connections the gate still holds
   impl_->started = false;
 }
 
