@@ -191,6 +191,7 @@ struct GateConn {
   std::size_t reserved = 0;  // body bytes counted against max_buffered_bytes
   std::size_t served = 0;
   bool eof = false;
+  bool counted = true;  // false: refused at admission, held only to deliver the refusal
 };
 
 namespace {
@@ -268,6 +269,7 @@ struct GatedServer::Gate {
   std::deque<std::shared_ptr<GateConn>> ready;     // complete requests, for the workers
   std::unordered_map<std::string, std::size_t> per_client;
   std::size_t buffered = 0;
+  std::size_t refused_closing = 0;  // refused at admission, still delivering the refusal
   GateStats stats;
   bool stopping = false;
   std::thread poller;
@@ -288,6 +290,10 @@ struct GatedServer::Gate {
     std::lock_guard lock(mu);
     buffered -= c.reserved;
     c.reserved = 0;
+    if (!c.counted) {
+      --refused_closing;
+      return;
+    }
     --stats.open_connections;
     if (auto it = per_client.find(c.ip); it != per_client.end() && --it->second == 0) {
       per_client.erase(it);
@@ -557,9 +563,27 @@ bool GatedServer::process_and_close_socket(socket_t sock) {
     }
   }
   if (!refused.empty()) {
+    // The refusal is sent and the connection drained for a moment before it is closed (closed
+    // with the request unread, the kernel would reset it and the client lose the answer), as
+    // long as few are; beyond that it is closed at once.
     send_now(sock, refused);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
+    ::shutdown(sock, SHUT_WR);
+    c->counted = false;
+    c->phase = GateConn::Phase::Closing;
+    c->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    {
+      std::lock_guard lock(g.mu);
+      if (!g.stopping && g.refused_closing < g.limits.max_connections) {
+        ++g.refused_closing;
+        g.incoming.push_back(c);
+        c.reset();
+      }
+    }
+    if (c) {
+      ::close(sock);
+    } else {
+      g.wake();
+    }
     return false;
   }
   g.wake();

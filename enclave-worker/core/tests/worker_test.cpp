@@ -1264,3 +1264,76 @@ TEST_CASE("serve: slow and idle connections never stop /healthz; they are droppe
   REQUIRE(metrics);
   CHECK(metrics->body.find("epochvault_serve_requests_timed_out_total 8") != std::string::npos);
 }
+
+TEST_CASE("rotate: slow connections to the health port never stop /healthz", "[worker]") {
+  // Before, the health endpoint was a plain cpp-httplib server: as many slow clients as its
+  // pool threads (8 or more) left /healthz unanswered, and a supervisor would restart rotate.
+  Stack s;
+  RotateOptions ro;
+  ro.state_dir = s.dir.path() / "rotate-slow";
+  ro.clock = &s.clock;
+  ro.health_port = static_cast<std::uint16_t>(test::free_loopback_port());
+  REQUIRE(ro.health_port != 0);
+  auto rotate = RotateWorker::create(
+                    open_enclave(s.rotate_opts).value(), VaultChain::connect(s.url).value(),
+                    s3::open_store("file://" + (s.dir.path() / "store").string()).value(), ro)
+                    .value();
+  REQUIRE(rotate->start_health().value() == ro.health_port);
+  REQUIRE(rotate->tick().ok());
+  std::vector<int> slow;
+  for (int i = 0; i < 16; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, ("127.0.8." + std::to_string(i + 1)).c_str(), &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(ro.health_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const std::string_view line = "GET /healthz HTTP/1.1\r\nX-Slow: 1\r\n";
+    REQUIRE(::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0);
+    slow.push_back(fd);
+  }
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string r = raw_exchange(
+        ro.health_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        std::chrono::seconds(5));
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  }
+  for (const int fd : slow) ::close(fd);
+}
+
+TEST_CASE("serve: challenge budgets refill with the worker's clock, not the wall's", "[worker]") {
+  // The rate limiter read std::chrono::steady_clock; it now reads the injected clock, so the
+  // refill is exact and a test needs no sleeping.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.challenges_per_client = {1, 3};
+    o.challenges_per_agent = {100, 100};
+  });
+  const std::string w = to_hex(kDave().account_id());
+  const std::string body = json{{"wallet", w}, {"agent", w}}.dump();
+  auto ask = [&] {
+    const std::string reply =
+        raw_exchange(s.port,
+                     "POST /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body,
+                     std::chrono::seconds(5), "127.0.9.1");
+    REQUIRE(reply.size() > 12);
+    return std::stoi(reply.substr(9, 3));
+  };
+  for (int i = 0; i < 3; ++i) CHECK(ask() == 200);  // the burst
+  CHECK(ask() == 429);
+  CHECK(ask() == 429);  // no refill while the worker's clock stands still
+  s.clock.advance(std::chrono::seconds(1));
+  CHECK(ask() == 200);  // one second: one challenge
+  CHECK(ask() == 429);
+  s.clock.advance(std::chrono::seconds(60));
+  for (int i = 0; i < 3; ++i) CHECK(ask() == 200);  // refilled to the burst, not beyond
+  CHECK(ask() == 429);
+}

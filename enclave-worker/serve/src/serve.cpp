@@ -107,9 +107,10 @@ std::string gate_metrics(const GateStats& g) {
 
 // Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
 // the same as none, so those are dropped when the table is full; if it is still full, refuse.
+// Time is the worker's injected clock (tests drive it); a clock set back refills nothing.
 class RateLimiter {
  public:
-  using Time = std::chrono::steady_clock::time_point;
+  using Time = std::chrono::system_clock::time_point;
   RateLimiter(ServeOptions::Rate rate, std::size_t max_keys) : rate_(rate), max_keys_(max_keys) {}
 
   bool allow(const std::string& key, Time now) {
@@ -136,7 +137,7 @@ class RateLimiter {
     Time at;
   };
   [[nodiscard]] double level(const Bucket& b, Time now) const {
-    const double secs = std::chrono::duration<double>(now - b.at).count();
+    const double secs = std::max(0.0, std::chrono::duration<double>(now - b.at).count());
     return std::min(rate_.burst, b.tokens + secs * rate_.per_sec);
   }
   ServeOptions::Rate rate_;
@@ -312,7 +313,7 @@ struct ServeWorker::Impl {
         chain::format_login_challenge({enclave.signer.account_id(), wallet, agent, nonce, expires});
     {
       std::lock_guard lock(mu);
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = clock->now();
       if (!client_rate->allow(req.remote_addr, now)) {
         return error_reply(429, "too many challenges from this address; try again shortly");
       }
