@@ -122,10 +122,12 @@ struct Stack {
 
   explicit Stack(std::chrono::seconds token_ttl = std::chrono::seconds(900),
                  std::chrono::seconds period = std::chrono::hours(1),
-                 const std::function<void(ServeOptions&)>& tune = {}) {
+                 const std::function<void(ServeOptions&)>& tune = {},
+                 const std::function<void(devnode::NodeConfig&)>& tune_node = {}) {
     devnode::NodeConfig cfg;
     cfg.dev = true;
     cfg.rpc.port = 0;
+    if (tune_node) tune_node(cfg);
     node = devnode::Node::open(cfg).value();
     url = "ws://127.0.0.1:" + std::to_string(node->start().value());
     chain = VaultChain::connect(url).value();
@@ -1336,4 +1338,37 @@ TEST_CASE("serve: challenge budgets refill with the worker's clock, not the wall
   s.clock.advance(std::chrono::seconds(60));
   for (int i = 0; i < 3; ++i) CHECK(ask() == 200);  // refilled to the burst, not beyond
   CHECK(ask() == 429);
+}
+
+TEST_CASE("serve: a write the node refuses for good deletes its object and says why", "[worker]") {
+  // Before, every submission error was "unavailable" and the object written for a refused
+  // register_blob stayed in the store, an orphan until its epoch was destroyed.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), {},
+          [](devnode::NodeConfig& c) { c.max_pool = 2; });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  REQUIRE(s.put(tw, w, "mail", "first").status == 201);  // the epoch is open
+  REQUIRE(s.object_count() == 1);
+  // Two transactions far ahead of //Bob's nonce wait in the pool for good: it is full.
+  const auto bob = key(chain::Scheme::Ed25519, "//Bob");
+  const auto md = s.chain->client().metadata();
+  for (std::uint64_t nonce : {1000, 1001}) {
+    const Bytes call = vault::encode_runtime_call(
+                           *md, vault::AuthorizeAgent{kFerdie().account_id(), vault::ServiceList{}})
+                           .value();
+    const Bytes xt = s.chain->client().sign(bob, call, nonce).value();
+    REQUIRE(std::holds_alternative<ByteArray<32>>(s.node->submit(xt)));
+  }
+  const auto refused = s.put(tw, w, "bank", "pin-1234");
+  CHECK(refused.status == 409);
+  CHECK(refused.body["error"]["code"] == "rejected");
+  const std::string msg = refused.body["error"]["message"];
+  INFO(msg);
+  CHECK(msg.find("register_blob") != std::string::npos);
+  CHECK(msg.find("refused") != std::string::npos);
+  CHECK(msg.find("nothing was stored") != std::string::npos);
+  CHECK(s.object_count() == 1);  // the refused write's object is gone
+  CHECK(s.chain->pointers(w).value().size() == 1);
+  CHECK(s.get(tw, w, "mail").status == 200);
 }

@@ -456,9 +456,7 @@ struct ServeWorker::Impl {
       call.epoch = info.current;
       call.ciphertext_hash = enclave::ciphertext_hash(*object);
       call.size = static_cast<std::uint32_t>(object->size());
-      // If the submission itself fails (connection), the object stays: the call may still be
-      // included, and a pointer must never name a missing object. Orphans go with their epoch.
-      const auto out = EV_TRY(chain->submit(enclave.signer, call));
+      const auto out = EV_TRY(submit_for_object(call, key));
       if (!out.success) {
         (void)store->remove(key);  // the chain refused it: nothing references the object
         if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
@@ -486,6 +484,20 @@ struct ServeWorker::Impl {
                     {"block_hash", to_hex(out.block_hash)}}};
     }
     return make_error(WorkerErrc::Unavailable, "the wallet's epoch kept rotating; try again");
+  }
+
+  // Submits the call that will reference the object at `key`. When the node refuses it for good
+  // (invalid, pool full), the object is deleted and the client told so. When the submission
+  // fails otherwise (connection, dropped), the object stays: the call may still be included, and
+  // a pointer must never name a missing object. Such orphans go with their epoch.
+  Result<CallOutcome> submit_for_object(const vault::Call& call, const std::string& key) {
+    auto out = chain->submit(enclave.signer, call);
+    if (out || !is(out.error(), WorkerErrc::Rejected)) return out;
+    if (auto r = store->remove(key); !r) {
+      log("removing " + key + " after a refused call: " + r.error().to_string());
+    }
+    return make_error(WorkerErrc::Rejected, std::string(vault::call_name(call)) + ": " +
+                                                out.error().message + "; nothing was stored");
   }
 
   // A fresh UUIDv7 above every pointer the caller has for the service, so "newest" (largest)
