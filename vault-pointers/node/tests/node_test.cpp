@@ -453,3 +453,35 @@ TEST_CASE("node: --block-time seals blocks on a timer, empty or carrying transac
   // And the chain keeps advancing afterwards.
   REQUIRE(h.node->wait_for_block(h.node->best().number + 2, 10'000));
 }
+
+TEST_CASE("node: a future transaction whose era ends while it waits is never included", "[node]") {
+  // Before, the era was checked only at submission: a mortal transaction held as future past
+  // its death was included once its nonce gap was filled.
+  NodeConfig cfg;
+  cfg.manual_seal = true;
+  Harness h(std::move(cfg));
+  const auto alice = key(chain::Scheme::Ed25519, "//Alice");
+  REQUIRE(h.node->seal(true).ok());  // block #1: the birth block
+  const auto birth = h.node->best();
+  chain::TxOptions o;
+  o.nonce = 1;  // nonce 0 not yet used: held as future
+  o.period = 4;
+  o.birth_number = birth.number;
+  o.birth_hash = birth.hash;
+  auto late =
+      h.node->runtime().format().build_signed(alice, remark_with_event("late"), h.identity(), o);
+  REQUIRE(late.ok());
+  REQUIRE(h.submit(*late).ok());
+  CHECK(h.node->pool_size().second == 1);
+  // Its era (blocks 1..4) passes.
+  for (int i = 0; i < 4; ++i) REQUIRE(h.node->seal(true).ok());
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+  // The gap is filled: only the gap's transaction is included.
+  REQUIRE(h.submit(h.sign(alice, remark_with_event("first"), 0)).ok());
+  REQUIRE(h.node->seal().ok());
+  auto block = h.rpc->call("chain_getBlock", "[]");
+  REQUIRE(block.ok());
+  CHECK((*block)["block"]["extrinsics"].size() == 1);
+  CHECK(h.node->next_index(alice.account_id()) == 1);
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+}
