@@ -303,7 +303,7 @@ SubmitOutcome Node::Impl::submit_locked(ByteSpan encoded, TxWatcher watcher) {
          it != future.end() && it->first.first == xt.signer; ++it) {
       ++mine;
     }
-    if (mine >= config.max_future_per_sender) {
+    if (mine >= config.max_future_per_sender || future.size() >= config.max_future) {
       watchers.erase(hash);
       known.erase(hash);
       return RpcError{1016, "Immediately Dropped",

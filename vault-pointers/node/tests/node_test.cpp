@@ -485,3 +485,29 @@ TEST_CASE("node: a future transaction whose era ends while it waits is never inc
   CHECK(h.node->next_index(alice.account_id()) == 1);
   CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
 }
+
+TEST_CASE("node: future transactions cannot fill the pool; ready ones keep their room", "[node]") {
+  // Before, unfunded keys with nonce gaps filled the whole pool with futures and every later
+  // transaction was "Immediately Dropped" until a restart.
+  NodeConfig cfg;
+  cfg.max_pool = 8;
+  cfg.max_future = 3;
+  Harness h(std::move(cfg));
+  int dropped = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto k = key(chain::Scheme::Ed25519, ("//Gap" + std::to_string(i)).c_str());
+    auto r = h.submit(h.sign(k, remark_with_event("gap"), 5));
+    if (!r) {
+      const auto info = rpc_error(r);
+      REQUIRE(info.has_value());
+      CHECK(info->code == 1016);
+      ++dropped;
+    }
+  }
+  CHECK(dropped == 5);
+  CHECK(h.node->pool_size().second == 3);
+  // A ready transaction still gets in and is included.
+  const auto dave = key(chain::Scheme::Ecdsa, "//Dave");
+  (void)h.include(h.sign(dave, remark_with_event("ready"), 0));
+  CHECK(h.node->next_index(dave.account_id()) == 1);
+}
