@@ -204,6 +204,13 @@ Result<chain::access::Included> VaultChain::submit_encoded(const chain::KeyPair&
        ++retry) {
     out = chain_->submit(signer, call);
   }
+  if (!out && is(out.error(), chain::ClientErrc::Rejected)) {
+    // The node refused the transaction (invalid, or the pool would not take it): it was never
+    // pooled, or was dropped as invalid, so it can never be included. Definitive, unlike a
+    // connection failure or a "dropped" status, after which it may still land.
+    return make_error(WorkerErrc::Rejected,
+                      "the node refused the transaction: " + out.error().message);
+  }
   if (!out) return unavailable(out.error(), "submit");
   return std::move(out).value();
 }

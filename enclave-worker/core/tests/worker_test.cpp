@@ -133,10 +133,12 @@ struct Stack {
   explicit Stack(std::chrono::seconds token_ttl = std::chrono::seconds(900),
                  std::chrono::seconds period = std::chrono::hours(1),
                  const std::function<void(ServeOptions&)>& tune = {},
-                 const std::string& store_url_override = "") {
+                 const std::string& store_url_override = "",
+                 const std::function<void(devnode::NodeConfig&)>& tune_node = {}) {
     devnode::NodeConfig cfg;
     cfg.dev = true;
     cfg.rpc.port = 0;
+    if (tune_node) tune_node(cfg);
     node = devnode::Node::open(cfg).value();
     url = "ws://127.0.0.1:" + std::to_string(node->start().value());
     chain = VaultChain::connect(url).value();
@@ -1693,4 +1695,171 @@ TEST_CASE("workers: the registration on chain carries the verified attestation",
   CHECK(w->expires_at == w->attested_at + 24 * 3600);
   CHECK_FALSE(attestation_due(*w, static_cast<std::int64_t>(w->attested_at)));
   CHECK(attestation_due(*w, static_cast<std::int64_t>(w->attested_at + 12 * 3600)));
+}
+
+TEST_CASE("serve: slow and idle connections never stop /healthz; they are dropped at deadlines",
+          "[worker]") {
+  // Before, 8 connections sending one header line every few seconds froze the whole API (one
+  // pool thread per connection, per-read timeouts only). Here twice as many as threads.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.threads = 2;
+    o.http.header_timeout = std::chrono::milliseconds(2000);
+    o.http.idle_timeout = std::chrono::milliseconds(1000);
+  });
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, ("127.0.7." + std::to_string(i + 1)).c_str(), &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(s.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const std::string_view line = "GET /healthz HTTP/1.1\r\n";
+    REQUIRE(::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::thread drip([&] {
+    while (!stop) {
+      for (const int fd : slow) (void)::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string r =
+        raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     std::chrono::seconds(5));
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  }
+  // At the header deadline each slow client is told 408 and closed.
+  for (const int fd : slow) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    char buf[1024];
+    for (ssize_t n = 0; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    CHECK(got.rfind("HTTP/1.1 408", 0) == 0);
+  }
+  stop = true;
+  drip.join();
+  for (const int fd : slow) ::close(fd);
+  httplib::Client c("127.0.0.1", s.port);
+  const auto metrics = c.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("epochvault_serve_requests_timed_out_total 8") != std::string::npos);
+}
+
+TEST_CASE("rotate: slow connections to the health port never stop /healthz", "[worker]") {
+  // Before, the health endpoint was a plain cpp-httplib server: as many slow clients as its
+  // pool threads (8 or more) left /healthz unanswered, and a supervisor would restart rotate.
+  Stack s;
+  RotateOptions ro;
+  ro.state_dir = s.dir.path() / "rotate-slow";
+  ro.clock = &s.clock;
+  ro.health_port = static_cast<std::uint16_t>(test::free_loopback_port());
+  REQUIRE(ro.health_port != 0);
+  auto rotate = RotateWorker::create(
+                    open_enclave(s.rotate_opts).value(), VaultChain::connect(s.url).value(),
+                    s3::open_store("file://" + (s.dir.path() / "store").string()).value(), ro)
+                    .value();
+  REQUIRE(rotate->start_health().value() == ro.health_port);
+  REQUIRE(rotate->tick().ok());
+  std::vector<int> slow;
+  for (int i = 0; i < 16; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, ("127.0.8." + std::to_string(i + 1)).c_str(), &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(ro.health_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+    const std::string_view line = "GET /healthz HTTP/1.1\r\nX-Slow: 1\r\n";
+    REQUIRE(::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0);
+    slow.push_back(fd);
+  }
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string r = raw_exchange(
+        ro.health_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        std::chrono::seconds(5));
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  }
+  for (const int fd : slow) ::close(fd);
+}
+
+TEST_CASE("serve: challenge budgets refill with the worker's clock, not the wall's", "[worker]") {
+  // The rate limiter read std::chrono::steady_clock; it now reads the injected clock, so the
+  // refill is exact and a test needs no sleeping.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), [](ServeOptions& o) {
+    o.challenges_per_client = {1, 3};
+    o.challenges_per_agent = {100, 100};
+  });
+  const std::string w = to_hex(kDave().account_id());
+  const std::string body = json{{"wallet", w}, {"agent", w}}.dump();
+  auto ask = [&] {
+    const std::string reply =
+        raw_exchange(s.port,
+                     "POST /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body,
+                     std::chrono::seconds(5), "127.0.9.1");
+    REQUIRE(reply.size() > 12);
+    return std::stoi(reply.substr(9, 3));
+  };
+  for (int i = 0; i < 3; ++i) CHECK(ask() == 200);  // the burst
+  CHECK(ask() == 429);
+  CHECK(ask() == 429);  // no refill while the worker's clock stands still
+  s.clock.advance(std::chrono::seconds(1));
+  CHECK(ask() == 200);  // one second: one challenge
+  CHECK(ask() == 429);
+  s.clock.advance(std::chrono::seconds(60));
+  for (int i = 0; i < 3; ++i) CHECK(ask() == 200);  // refilled to the burst, not beyond
+  CHECK(ask() == 429);
+}
+
+TEST_CASE("serve: a write the node refuses for good deletes its object and says why", "[worker]") {
+  // Before, every submission error was "unavailable" and the object written for a refused
+  // register_blob stayed in the store, an orphan until its epoch was destroyed.
+  Stack s(std::chrono::seconds(900), std::chrono::hours(1), {}, "",
+          [](devnode::NodeConfig& c) { c.max_pool = 2; });
+  const auto dave = kDave();
+  const AccountId w = dave.account_id();
+  const std::string tw = s.token(dave, w);
+  REQUIRE(s.put(tw, w, "mail", "first").status == 201);  // the epoch is open
+  REQUIRE(s.object_count() == 1);
+  // Two transactions far ahead of //Bob's nonce wait in the pool for good: it is full.
+  const auto bob = key(chain::Scheme::Ed25519, "//Bob");
+  const auto md = s.full->metadata();
+  for (std::uint64_t nonce : {1000, 1001}) {
+    const Bytes call = vault::encode_runtime_call(
+                           *md, vault::AuthorizeAgent{kFerdie().account_id(), vault::ServiceList{}})
+                           .value();
+    const Bytes xt = s.chain->client().sign(bob, call, nonce).value();
+    REQUIRE(std::holds_alternative<ByteArray<32>>(s.node->submit(xt)));
+  }
+  const auto refused = s.put(tw, w, "bank", "pin-1234");
+  CHECK(refused.status == 409);
+  CHECK(refused.body["error"]["code"] == "rejected");
+  const std::string msg = refused.body["error"]["message"];
+  INFO(msg);
+  CHECK(msg.find("register_blob") != std::string::npos);
+  CHECK(msg.find("refused") != std::string::npos);
+  CHECK(msg.find("nothing was stored") != std::string::npos);
+  CHECK(s.object_count() == 1);  // the refused write's object is gone
+  CHECK(s.chain->pointers(w).value().size() == 1);
+  CHECK(s.get(tw, w, "mail").status == 200);
 }

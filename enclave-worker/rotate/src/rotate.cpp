@@ -16,6 +16,7 @@
 #include "ev/worker/blobs.hpp"
 #include "ev/worker/destruction.hpp"
 #include "ev/worker/errors.hpp"
+#include "ev/worker/http_gate.hpp"
 #include "ev/worker/listen.hpp"
 #include "ev/worker/reattest.hpp"
 #include "parallel.hpp"
@@ -201,7 +202,7 @@ struct RotateWorker::Impl {
   bool last_tick_ok = false;
   std::string last_error;
   std::atomic<std::uint16_t> health_port{0};
-  std::unique_ptr<httplib::Server> http;  // /healthz and /metrics, once start_health() bound
+  std::unique_ptr<GatedServer> http;  // /healthz and /metrics, once start_health() bound
   std::thread http_thread;
 
   Result<void> rotate(const AccountId& w, Epoch from, const vault::RotationReason& reason,
@@ -490,6 +491,7 @@ RotateWorker::~RotateWorker() {
   if (impl_ && impl_->http) {
     impl_->http->stop();
     if (impl_->http_thread.joinable()) impl_->http_thread.join();
+    impl_->http->shutdown();
   }
 }
 
@@ -525,7 +527,13 @@ std::uint16_t RotateWorker::health_port() const { return impl_->health_port.load
 
 Result<std::uint16_t> RotateWorker::start_health() {
   if (impl_->opt.health_port == 0 || impl_->http) return impl_->health_port.load();
-  auto http = std::make_unique<httplib::Server>();
+  // Behind the gate, as serve: slow or idle clients never hold the threads that answer /healthz.
+  HttpLimits limits;
+  limits.threads = 2;
+  limits.max_connections = 64;
+  limits.max_per_client = 8;
+  limits.max_body = 0;
+  auto http = std::make_unique<GatedServer>(limits);
   exclusive_port(*http);
   http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard lock(impl_->stats_mu);

@@ -93,11 +93,27 @@ std::size_t declared_length(const httplib::Request& req) {
   return ec == std::errc{} && p == v.data() + v.size() ? n : 0;
 }
 
+// The HTTP gate's counters in the Prometheus text format.
+std::string gate_metrics(const GateStats& g) {
+  return "# TYPE epochvault_serve_connections_refused_total counter\n"
+         "epochvault_serve_connections_refused_total " +
+         std::to_string(g.refused_connections) +
+         "\n# TYPE epochvault_serve_requests_timed_out_total counter\n"
+         "epochvault_serve_requests_timed_out_total " +
+         std::to_string(g.timed_out) +
+         "\n# TYPE epochvault_serve_requests_refused_total counter\n"
+         "epochvault_serve_requests_refused_total " +
+         std::to_string(g.refused_requests) +
+         "\n# TYPE epochvault_serve_open_connections gauge\nepochvault_serve_open_connections " +
+         std::to_string(g.open_connections) + "\n";
+}
+
 // Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
 // the same as none, so those are dropped when the table is full; if it is still full, refuse.
+// Time is the worker's injected clock (tests drive it); a clock set back refills nothing.
 class RateLimiter {
  public:
-  using Time = std::chrono::steady_clock::time_point;
+  using Time = std::chrono::system_clock::time_point;
   RateLimiter(ServeOptions::Rate rate, std::size_t max_keys) : rate_(rate), max_keys_(max_keys) {}
 
   bool allow(const std::string& key, Time now) {
@@ -124,7 +140,7 @@ class RateLimiter {
     Time at;
   };
   [[nodiscard]] double level(const Bucket& b, Time now) const {
-    const double secs = std::chrono::duration<double>(now - b.at).count();
+    const double secs = std::max(0.0, std::chrono::duration<double>(now - b.at).count());
     return std::min(rate_.burst, b.tokens + secs * rate_.per_sec);
   }
   ServeOptions::Rate rate_;
@@ -149,7 +165,7 @@ struct Session {
 }  // namespace
 
 struct ServeWorker::Impl {
-  explicit Impl(Enclave e) : enclave(std::move(e)) {}
+  Impl(Enclave e, const HttpLimits& limits) : enclave(std::move(e)), server(limits) {}
   Enclave enclave;
   std::unique_ptr<VaultChain> chain;
   std::unique_ptr<s3::ObjectStore> store;
@@ -158,7 +174,7 @@ struct ServeWorker::Impl {
   enclave::Rng& rng() { return *enclave.platform; }
   Clock* clock = &system_clock();
   std::int64_t unix_now() { return clock->unix_seconds(); }
-  httplib::Server server;
+  GatedServer server;  // httplib behind the gate: slow clients never hold a worker thread
   std::thread thread;
   bool started = false;
 
@@ -357,7 +373,7 @@ struct ServeWorker::Impl {
         chain::format_login_challenge({enclave.signer.account_id(), wallet, agent, nonce, expires});
     {
       std::lock_guard lock(mu);
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = clock->now();
       if (!client_rate->allow(req.remote_addr, now)) {
         return error_reply(429, "too many challenges from this address; try again shortly");
       }
@@ -505,9 +521,7 @@ struct ServeWorker::Impl {
       call.size = static_cast<std::uint32_t>(object->size());
       call.name = c.name;
       call.readers = extras.readers;
-      // If the submission itself fails (connection), the object stays: the call may still be
-      // included, and a pointer must never name a missing object. Orphans go with their epoch.
-      const auto out = EV_TRY(chain->submit(enclave.signer, call));
+      const auto out = EV_TRY(submit_for_object(call, key));
       if (!out.success) {
         (void)store->remove(key);  // the chain refused it: nothing references the object
         if (out.failed_with("EpochMismatch")) continue;  // rotated meanwhile: again, newer epoch
@@ -538,6 +552,20 @@ struct ServeWorker::Impl {
                     {"block_hash", to_hex(out.block_hash)}}};
     }
     return make_error(WorkerErrc::Unavailable, "the wallet's epoch kept rotating; try again");
+  }
+
+  // Submits the call that will reference the object at `key`. When the node refuses it for good
+  // (invalid, pool full), the object is deleted and the client told so. When the submission
+  // fails otherwise (connection, dropped), the object stays: the call may still be included, and
+  // a pointer must never name a missing object. Such orphans go with their epoch.
+  Result<CallOutcome> submit_for_object(const vault::Call& call, const std::string& key) {
+    auto out = chain->submit(enclave.signer, call);
+    if (out || !is(out.error(), WorkerErrc::Rejected)) return out;
+    if (auto r = store->remove(key); !r) {
+      log("removing " + key + " after a refused call: " + r.error().to_string());
+    }
+    return make_error(WorkerErrc::Rejected, std::string(vault::call_name(call)) + ": " +
+                                                out.error().message + "; nothing was stored");
   }
 
   // A fresh UUIDv7 above every pointer the caller has for the service, so "newest" (largest)
@@ -853,6 +881,7 @@ struct ServeWorker::Impl {
         "# TYPE epochvault_serve_integrity_failures_total counter\n"
         "epochvault_serve_integrity_failures_total " +
         std::to_string(integrity_failures.load()) + "\n";
+    out += gate_metrics(server.stats());
     return out;
   }
 
@@ -907,9 +936,6 @@ struct ServeWorker::Impl {
     // Answers go out at once: without this a kept-alive client waits ~40 ms per response for
     // its own delayed ACK (measured with wrk, docs/benchmarks.md).
     server.set_tcp_nodelay(true);
-    server.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
-    server.set_read_timeout(10, 0);
-    server.set_write_timeout(10, 0);
     const std::string cred = R"(/v1/credentials/([^/]+)/([^/]+))";
     const std::string named_cred = R"(/v1/credentials/([^/]+)/([^/]+)/([^/]+))";
     const std::string wallet_status = R"(/v1/wallets/([^/]+)/status)";
@@ -979,7 +1005,10 @@ Result<std::unique_ptr<ServeWorker>> ServeWorker::create(Enclave enclave,
   if (!options.store_prefix.empty() && options.store_prefix.back() != '/') {
     return make_error(WorkerErrc::Config, "store prefix must be empty or end with '/'");
   }
-  auto impl = std::make_unique<Impl>(std::move(enclave));
+  HttpLimits limits = options.http;
+  limits.threads = options.threads;
+  limits.max_body = options.max_body;
+  auto impl = std::make_unique<Impl>(std::move(enclave), limits);
   impl->chain = std::move(chain);
   impl->store = std::move(store);
   impl->opt = std::move(options);
@@ -1017,6 +1046,7 @@ void ServeWorker::stop() {
   if (impl_->reattester) impl_->reattester->stop();
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.shutdown();  // closes the connections the gate still holds
   impl_->started = false;
 }
 

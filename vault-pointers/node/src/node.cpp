@@ -324,7 +324,7 @@ SubmitOutcome Node::Impl::submit_locked(ByteSpan encoded, TxWatcher watcher) {
          it != future.end() && it->first.first == xt.signer; ++it) {
       ++mine;
     }
-    if (mine >= config.max_future_per_sender) {
+    if (mine >= config.max_future_per_sender || future.size() >= config.max_future) {
       watchers.erase(hash);
       known.erase(hash);
       return RpcError{1016, "Immediately Dropped",
@@ -351,6 +351,12 @@ void Node::Impl::promote(const ByteArray<32>& who) {
     if (it == future.end()) return;
     CheckedExtrinsic xt = std::move(it->second);
     future.erase(it);
+    if (best.number + 1 >= xt.death) {  // its era ended while it waited: never ready
+      notify_tx(xt.hash, "invalid");
+      watchers.erase(xt.hash);
+      known.erase(xt.hash);
+      return;
+    }
     ready_by_key.insert({who, xt.nonce});
     note_ready(who, xt.nonce);
     notify_tx(xt.hash, "ready");
@@ -376,7 +382,8 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
       continue;
     }
     ready_by_key.erase({xt.signer, xt.nonce});
-    if (Runtime::account_nonce(st, xt.signer) != xt.nonce) {  // no longer valid: drop it
+    // No longer valid (nonce used, or its era ended while it waited): drop it.
+    if (Runtime::account_nonce(st, xt.signer) != xt.nonce || number >= xt.death) {
       notify_tx(xt.hash, "invalid");
       watchers.erase(xt.hash);
       known.erase(xt.hash);
@@ -419,10 +426,12 @@ Result<std::optional<BlockRef>> Node::Impl::seal_locked(bool allow_empty) {
     watchers.erase(x);
     known.erase(x);
   }
-  for (auto it = future.begin(); it != future.end();) {  // futures turned stale are dropped
+  // Futures turned stale, or dead by their era, are dropped.
+  for (auto it = future.begin(); it != future.end();) {
     const auto who = it->first.first;
     Overlay now(reader_at(best.number));
-    if (it->second.nonce < Runtime::account_nonce(now, who)) {
+    if (it->second.nonce < Runtime::account_nonce(now, who) ||
+        best.number + 1 >= it->second.death) {
       notify_tx(it->second.hash, "invalid");
       watchers.erase(it->second.hash);
       known.erase(it->second.hash);

@@ -270,6 +270,7 @@ Runtime::Validity Runtime::validate(
   c.hash = chain::extrinsic_hash(encoded);
   c.signer = xt->signer->account;
   c.nonce = xt->extra.nonce;
+  c.death = xt->extra.era.death(current);
   c.call = std::move(call).value();
   v.ok = std::move(c);
   return v;

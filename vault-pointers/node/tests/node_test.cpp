@@ -518,3 +518,61 @@ TEST_CASE("node: a production genesis refuses simulated attestations", "[node][r
              0));
   CHECK(failure(h.md, evs) == std::optional<std::string>("VaultPointers.SimulatedNotAllowed"));
 }
+
+TEST_CASE("node: a future transaction whose era ends while it waits is never included", "[node]") {
+  // Before, the era was checked only at submission: a mortal transaction held as future past
+  // its death was included once its nonce gap was filled.
+  NodeConfig cfg;
+  cfg.manual_seal = true;
+  Harness h(std::move(cfg));
+  const auto alice = key(chain::Scheme::Ed25519, "//Alice");
+  REQUIRE(h.node->seal(true).ok());  // block #1: the birth block
+  const auto birth = h.node->best();
+  chain::TxOptions o;
+  o.nonce = 1;  // nonce 0 not yet used: held as future
+  o.period = 4;
+  o.birth_number = birth.number;
+  o.birth_hash = birth.hash;
+  auto late =
+      h.node->runtime().format().build_signed(alice, remark_with_event("late"), h.identity(), o);
+  REQUIRE(late.ok());
+  REQUIRE(h.submit(*late).ok());
+  CHECK(h.node->pool_size().second == 1);
+  // Its era (blocks 1..4) passes.
+  for (int i = 0; i < 4; ++i) REQUIRE(h.node->seal(true).ok());
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+  // The gap is filled: only the gap's transaction is included.
+  REQUIRE(h.submit(h.sign(alice, remark_with_event("first"), 0)).ok());
+  REQUIRE(h.node->seal().ok());
+  auto block = h.rpc->call("chain_getBlock", "[]");
+  REQUIRE(block.ok());
+  CHECK((*block)["block"]["extrinsics"].size() == 1);
+  CHECK(h.node->next_index(alice.account_id()) == 1);
+  CHECK(h.node->pool_size() == std::pair<std::size_t, std::size_t>{0, 0});
+}
+
+TEST_CASE("node: future transactions cannot fill the pool; ready ones keep their room", "[node]") {
+  // Before, unfunded keys with nonce gaps filled the whole pool with futures and every later
+  // transaction was "Immediately Dropped" until a restart.
+  NodeConfig cfg;
+  cfg.max_pool = 8;
+  cfg.max_future = 3;
+  Harness h(std::move(cfg));
+  int dropped = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto k = key(chain::Scheme::Ed25519, ("//Gap" + std::to_string(i)).c_str());
+    auto r = h.submit(h.sign(k, remark_with_event("gap"), 5));
+    if (!r) {
+      const auto info = rpc_error(r);
+      REQUIRE(info.has_value());
+      CHECK(info->code == 1016);
+      ++dropped;
+    }
+  }
+  CHECK(dropped == 5);
+  CHECK(h.node->pool_size().second == 3);
+  // A ready transaction still gets in and is included.
+  const auto dave = key(chain::Scheme::Ecdsa, "//Dave");
+  (void)h.include(h.sign(dave, remark_with_event("ready"), 0));
+  CHECK(h.node->next_index(dave.account_id()) == 1);
+}

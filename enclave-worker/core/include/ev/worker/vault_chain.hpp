@@ -79,8 +79,10 @@ class VaultChain {
   [[nodiscard]] Result<std::optional<vault::Role>> approved(const vault::Measurement& m);
 
   // Signs with `signer`, submits, waits for the block and reports the outcome. A pallet error is
-  // a successful Result with success == false. Errors: the node refused or lost the
-  // transaction, or the connection failed (WorkerErrc::Unavailable with the reason).
+  // a successful Result with success == false. Errors: WorkerErrc::Rejected when the node
+  // refused the transaction (invalid, pool full: it can never be included); otherwise the
+  // transaction was lost or dropped, or the connection failed, and it may still be included
+  // (WorkerErrc::Unavailable with the reason).
   [[nodiscard]] Result<CallOutcome> submit(const chain::KeyPair& signer, const vault::Call& call);
   // Utility.batch_all of `calls` (all or nothing).
   [[nodiscard]] Result<CallOutcome> submit_batch(const chain::KeyPair& signer,

@@ -10,6 +10,7 @@
 
 #include "ev/common/clock.hpp"
 #include "ev/s3/object_store.hpp"
+#include "ev/worker/http_gate.hpp"
 #include "ev/worker/identity.hpp"
 #include "ev/worker/vault_chain.hpp"
 
@@ -39,6 +40,9 @@ struct ServeOptions {
   std::uint64_t max_wallet_bytes = std::uint64_t{64} * 1024 * 1024;
   Rate challenges_per_agent{1, 10};
   Clock* clock = nullptr;  // token and challenge expiry; nullptr: system clock
+  // Connections, whole-request deadlines and request head caps (docs/threat-model.md); its
+  // `threads` and `max_body` are taken from the fields above.
+  HttpLimits http;
 };
 
 class ServeWorker {

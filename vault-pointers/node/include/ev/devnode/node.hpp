@@ -57,6 +57,9 @@ struct NodeConfig {
   RpcServerConfig rpc;
   std::size_t max_pool = 4096;             // ready + future transactions
   std::size_t max_future_per_sender = 64;  // future transactions held per account
+  // Future transactions held in all: well below max_pool, so the rest of the pool stays for
+  // ready ones (unfunded keys with nonce gaps cannot wedge it).
+  std::size_t max_future = 1024;
   std::size_t max_block_extrinsics = 1024;
   // GRANDPA voters (ed25519 SURIs, weight 1 each, set id 0): every block is finalised with a
   // justification they all sign (docs/devnode.md, "Finality").

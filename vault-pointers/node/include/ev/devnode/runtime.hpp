@@ -153,6 +153,9 @@ struct CheckedExtrinsic {
   ByteArray<32> signer{};
   std::uint64_t nonce = 0;
   RuntimeCall call;
+  // The first block number at which a mortal transaction is no longer valid (its era's death,
+  // fixed at validation); UINT64_MAX when immortal. Re-checked at promotion and inclusion.
+  std::uint64_t death = UINT64_MAX;
 };
 
 // What one applied extrinsic did.
