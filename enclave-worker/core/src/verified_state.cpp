@@ -348,4 +348,15 @@ VerifiedState::Status VerifiedState::status() const {
   return status_;
 }
 
+std::string verified_view_metrics(std::string_view prefix, const VerifiedState* v) {
+  if (v == nullptr) return "";
+  const auto st = v->status();
+  const std::string p(prefix);
+  return "# TYPE " + p + "_chain_verified_block gauge\n" + p + "_chain_verified_block " +
+         std::to_string(st.finalized) + "\n# TYPE " + p + "_chain_verified_reads_total counter\n" +
+         p + "_chain_verified_reads_total " + std::to_string(st.verified_reads) + "\n# TYPE " + p +
+         "_chain_refusals_total counter\n" + p + "_chain_refusals_total " +
+         std::to_string(st.refusals) + "\n";
+}
+
 }  // namespace ev::worker

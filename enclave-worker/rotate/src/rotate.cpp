@@ -479,6 +479,7 @@ struct RotateWorker::Impl {
            std::to_string(totals.block) + "\n";
     out += "# TYPE epochvault_rotate_finalized_block gauge\nepochvault_rotate_finalized_block " +
            std::to_string(totals.finalized) + "\n";
+    out += verified_view_metrics("epochvault_rotate", chain->verified());
     return out;
   }
 };

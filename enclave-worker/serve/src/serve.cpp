@@ -665,6 +665,7 @@ struct ServeWorker::Impl {
         "# TYPE epochvault_serve_integrity_failures_total counter\n"
         "epochvault_serve_integrity_failures_total " +
         std::to_string(integrity_failures.load()) + "\n";
+    out += verified_view_metrics("epochvault_serve", chain->verified());
     return out;
   }
 

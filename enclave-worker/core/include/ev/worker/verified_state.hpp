@@ -98,4 +98,8 @@ class VerifiedState {
   Status status_;
 };
 
+// Prometheus lines of the view for a worker's /metrics (`<prefix>_chain_verified_block`,
+// `<prefix>_chain_verified_reads_total`, `<prefix>_chain_refusals_total`); "" without a view.
+[[nodiscard]] std::string verified_view_metrics(std::string_view prefix, const VerifiedState* v);
+
 }  // namespace ev::worker
