@@ -23,6 +23,7 @@
 #include "ev/devnode/node.hpp"
 #include "ev/s3/s3_client.hpp"
 #include "ev/vault/storage.hpp"
+#include "ev/worker/errors.hpp"
 #include "ev/worker/rotate.hpp"
 #include "ev/worker/serve.hpp"
 #include "ev/worker/verified_state.hpp"
@@ -473,4 +474,43 @@ TEST_CASE(
   CHECK(rep.destroyed == 1);
   CHECK(s.chain->epoch(w).value().value().current == 2);
   CHECK(s.objects().size() == 1);
+}
+
+TEST_CASE("verified view: checkpoint configuration and finality proofs are parsed strictly",
+          "[worker][verified]") {
+  const std::string h = "0x" + std::string(64, 'a');
+  const std::string id1 = "0x" + std::string(64, '1');
+  const std::string id2 = "0x" + std::string(64, '2');
+  auto cp = parse_checkpoint(h + ":12", id1 + "," + id2 + ":3", 4).value();
+  CHECK(to_hex(cp.hash) == h);
+  CHECK(cp.number == 12);
+  CHECK(cp.set.set_id == 4);
+  REQUIRE(cp.set.authorities.size() == 2);
+  CHECK(cp.set.authorities[0].weight == 1);
+  CHECK(cp.set.authorities[1].weight == 3);
+  for (const auto& [checkpoint, authorities] : std::vector<std::pair<std::string, std::string>>{
+           {h, id1},                     // no number
+           {h + ":x", id1},              // bad number
+           {"0x12:1", id1},              // short hash
+           {h + ":1", ""},               // no authority
+           {h + ":1", "0x11"},           // short id
+           {h + ":1", id1 + ":0"},       // zero weight
+           {h + ":1", id1 + "," + id1},  // twice
+       }) {
+    INFO(checkpoint << " " << authorities);
+    auto r = parse_checkpoint(checkpoint, authorities, 0);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == static_cast<int>(WorkerErrc::Config));
+  }
+  Bytes proof(32, 7);
+  proof.push_back(8);  // compact 2
+  proof.push_back(0xab);
+  proof.push_back(0xcd);
+  proof.push_back(0);  // no unknown headers
+  const auto p = decode_finality_proof(proof).value();
+  CHECK(p.block == chain::H256{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+                               7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7});
+  CHECK(p.justification == Bytes{0xab, 0xcd});
+  CHECK_FALSE(decode_finality_proof(Bytes(31, 0)).ok());
+  CHECK_FALSE(decode_finality_proof(Bytes(33, 0x08)).ok());  // justification truncated
 }
