@@ -294,6 +294,14 @@ Result<std::uint64_t> ChainAccess::finalized_number() {
   return *h;
 }
 
+Result<Json> ChainAccess::rpc(std::string_view method, std::string_view params) {
+  Json p = Json::parse(params, nullptr, false);
+  if (p.is_discarded() || !p.is_array()) {
+    return make_error(AccessErrc::Rpc, std::string(method) + ": params are not a JSON array");
+  }
+  return impl_->call(method, std::move(p));
+}
+
 Result<std::optional<Bytes>> ChainAccess::storage(ByteSpan key) {
   const Json v = EV_TRY(impl_->call("state_getStorage", Json::array({hex(key)})));
   if (v.is_null()) return std::optional<Bytes>{};

@@ -96,6 +96,14 @@ Result<CommonOptions> common_options(const Options& o) {
   c.platform = o.get_or("platform", "simulated");
   c.platform_device = o.get_or("platform-device", "");
   c.wait_seconds = EV_TRY(o.number("wait-seconds", 60, 0, 3600));
+  c.chain_checkpoint = o.get_or("chain-checkpoint", "");
+  c.grandpa_authorities = o.get_or("grandpa-authorities", "");
+  c.grandpa_set_id = EV_TRY(o.number("grandpa-set-id", 0, 0, UINT64_MAX));
+  if (c.chain_checkpoint.empty() != c.grandpa_authorities.empty()) {
+    return make_error(WorkerErrc::Config,
+                      "--chain-checkpoint and --grandpa-authorities go together (the block the "
+                      "verified view starts from and the authority set that finalises after it)");
+  }
   if (!c.store_prefix.empty() && c.store_prefix.back() != '/') {
     return make_error(WorkerErrc::Config, "--store-prefix must end with '/'");
   }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "ev/enclave/simulated_platform.hpp"
@@ -51,6 +52,12 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
   std::fprintf(stderr, "%s: worker account %s\n", name,
                to_hex(enclave.signer.account_id()).c_str());
 
+  std::optional<ChainCheckpoint> checkpoint;
+  if (!o.chain_checkpoint.empty()) {
+    checkpoint =
+        EV_TRY(parse_checkpoint(o.chain_checkpoint, o.grandpa_authorities, o.grandpa_set_id));
+  }
+
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
   std::unique_ptr<VaultChain> chain;
   for (;;) {
@@ -61,6 +68,17 @@ Result<Worker> setup_worker(vault::Role role, const CommonOptions& o) {
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::move(c).error();
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (checkpoint) {
+    chain->verify_from(*checkpoint);
+    std::fprintf(stderr, "%s: reading the chain through proofs from block #%u (%s), set %llu\n",
+                 name, checkpoint->number, to_hex(checkpoint->hash).c_str(),
+                 static_cast<unsigned long long>(checkpoint->set.set_id));
+  } else {
+    std::fprintf(stderr,
+                 "%s: WARNING: no --chain-checkpoint: the node's storage answers are "
+                 "believed unverified\n",
+                 name);
   }
   auto store = s3::open_store(o.store_url);
   if (!store) {

@@ -40,7 +40,17 @@ Result<std::uint64_t> VaultChain::best_number() {
   return *n;
 }
 
+void VaultChain::verify_from(const ChainCheckpoint& checkpoint) {
+  chain::access::ChainAccess* access = chain_.get();
+  verified_ = std::make_unique<VerifiedState>(
+      [access](std::string_view method, std::string_view params) {
+        return access->rpc(method, params);
+      },
+      checkpoint);
+}
+
 Result<std::optional<Bytes>> VaultChain::read(ByteSpan key) {
+  if (verified_) return verified_->read(key);
   auto v = chain_->storage(key);
   if (!v) return unavailable(v.error(), "state_getStorage");
   return std::move(v).value();
@@ -91,6 +101,17 @@ Result<bool> VaultChain::dek_on_chain(const AccountId& wallet, Epoch epoch) {
 }
 
 Result<std::vector<Epoch>> VaultChain::dek_epochs(const AccountId& wallet) {
+  if (verified_) {
+    std::vector<Epoch> out;
+    for (const auto& [k, v] : EV_TRY(verified_->read_prefix(vault::epoch_deks_prefix(wallet)))) {
+      auto parsed = vault::parse_epoch_deks_key(k);
+      if (!parsed) {
+        return make_error(WorkerErrc::Unavailable, "chain holds an undecodable EpochDeks key");
+      }
+      out.push_back(parsed->second);
+    }
+    return out;
+  }
   auto keys = chain_->keys_paged(vault::epoch_deks_prefix(wallet), 1000, std::nullopt);
   if (!keys) return unavailable(keys.error(), "state_getKeysPaged");
   std::vector<Epoch> out;
@@ -114,9 +135,22 @@ Result<std::optional<vault::VaultPointer>> VaultChain::pointer(const AccountId& 
 // Every entry under `prefix`, listed a page of keys at a time and read in one query per page.
 template <class K, class V, class ParseKey, class Decode>
 static Result<std::vector<std::pair<K, V>>> entries(chain::access::ChainAccess& chain,
-                                                    const Bytes& prefix, ParseKey parse_key,
-                                                    Decode decode, std::string_view what) {
+                                                    VerifiedState* verified, const Bytes& prefix,
+                                                    ParseKey parse_key, Decode decode,
+                                                    std::string_view what) {
   std::vector<std::pair<K, V>> out;
+  if (verified != nullptr) {  // complete and proven, at the verified finalised block
+    for (const auto& [key, value] : EV_TRY(verified->read_prefix(prefix))) {
+      auto k = parse_key(key);
+      auto v = decode(value);
+      if (!k || !v) {
+        return make_error(WorkerErrc::Unavailable, "chain holds an undecodable " +
+                                                       std::string(what) + " entry " + to_hex(key));
+      }
+      out.emplace_back(std::move(k).value(), std::move(v).value());
+    }
+    return out;
+  }
   std::optional<Bytes> start;
   constexpr std::uint32_t kPage = 1000;
   for (;;) {
@@ -144,13 +178,13 @@ static Result<std::vector<std::pair<K, V>>> entries(chain::access::ChainAccess& 
 Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> VaultChain::pointers(
     const AccountId& wallet) {
   return entries<BlobId, vault::VaultPointer>(
-      *chain_, vault::pointers_prefix(wallet),
+      *chain_, verified_.get(), vault::pointers_prefix(wallet),
       [](ByteSpan k) -> Result<BlobId> { return EV_TRY(vault::parse_pointers_key(k)).second; },
       vault::decode_vault_pointer, "Pointers");
 }
 
 Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets() {
-  return entries<AccountId, vault::EpochInfo>(*chain_, vault::item_prefix("Epochs"),
+  return entries<AccountId, vault::EpochInfo>(*chain_, verified_.get(), vault::item_prefix("Epochs"),
                                               vault::parse_epochs_key, vault::decode_epoch_info,
                                               "Epochs");
 }
@@ -158,7 +192,7 @@ Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets(
 Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> VaultChain::grants(
     const AccountId& wallet) {
   return entries<AccountId, vault::AgentGrant>(
-      *chain_, vault::agents_prefix(wallet),
+      *chain_, verified_.get(), vault::agents_prefix(wallet),
       [](ByteSpan k) -> Result<AccountId> { return EV_TRY(vault::parse_agents_key(k)).second; },
       vault::decode_agent_grant, "Agents");
 }

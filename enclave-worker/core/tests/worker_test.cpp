@@ -177,7 +177,13 @@ struct Stack {
     so.token_ttl = token_ttl;
     so.clock = &clock;
     if (tune) tune(so);
-    serve = ServeWorker::create(std::move(se), VaultChain::connect(url).value(),
+    // Both workers read the chain through the verified view, from genesis and the dev node's
+    // GRANDPA set (verified_view_test.cpp puts a lying host in between).
+    const ChainCheckpoint checkpoint{node->store().hash_of(0).value().value(), 0,
+                                     node->grandpa_set()};
+    auto serve_chain = VaultChain::connect(url).value();
+    serve_chain->verify_from(checkpoint);
+    serve = ServeWorker::create(std::move(se), std::move(serve_chain),
                                 s3::open_store(store_url).value(), so)
                 .value();
     port = serve->start().value();
@@ -186,7 +192,9 @@ struct Stack {
     ro.period = period;
     ro.batch = 4;  // several batches even for a handful of blobs
     ro.clock = &clock;
-    rotate = RotateWorker::create(std::move(re), VaultChain::connect(url).value(),
+    auto rotate_chain = VaultChain::connect(url).value();
+    rotate_chain->verify_from(checkpoint);
+    rotate = RotateWorker::create(std::move(re), std::move(rotate_chain),
                                   s3::open_store(store_url).value(), ro)
                  .value();
   }

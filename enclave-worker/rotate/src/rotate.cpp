@@ -482,6 +482,7 @@ struct RotateWorker::Impl {
            totals.block);
     metric("gauge", "epochvault_rotate_finalized_block",
            "Finalized block number the last pass followed.", totals.finalized);
+    out += verified_view_metrics("epochvault_rotate", chain->verified());
     return out;
   }
 };

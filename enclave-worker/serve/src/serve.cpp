@@ -95,17 +95,22 @@ std::size_t declared_length(const httplib::Request& req) {
 
 // The HTTP gate's counters in the Prometheus text format.
 std::string gate_metrics(const GateStats& g) {
-  return "# TYPE epochvault_serve_connections_refused_total counter\n"
-         "epochvault_serve_connections_refused_total " +
-         std::to_string(g.refused_connections) +
-         "\n# TYPE epochvault_serve_requests_timed_out_total counter\n"
-         "epochvault_serve_requests_timed_out_total " +
-         std::to_string(g.timed_out) +
-         "\n# TYPE epochvault_serve_requests_refused_total counter\n"
-         "epochvault_serve_requests_refused_total " +
-         std::to_string(g.refused_requests) +
-         "\n# TYPE epochvault_serve_open_connections gauge\nepochvault_serve_open_connections " +
-         std::to_string(g.open_connections) + "\n";
+  std::string out;
+  auto metric = [&out](const char* type, const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  metric("counter", "epochvault_serve_connections_refused_total",
+         "Connections refused by the HTTP gate's caps (in all, per address).",
+         g.refused_connections);
+  metric("counter", "epochvault_serve_requests_timed_out_total",
+         "Requests dropped by the HTTP gate's head, body or write deadlines.", g.timed_out);
+  metric("counter", "epochvault_serve_requests_refused_total",
+         "Requests refused by the HTTP gate before routing (head caps, lengths, chunked bodies).",
+         g.refused_requests);
+  metric("gauge", "epochvault_serve_open_connections", "Connections the HTTP gate holds open.",
+         g.open_connections);
+  return out;
 }
 
 // Token buckets by key (a client address, a wallet/agent pair). A bucket refilled to its burst is
@@ -882,6 +887,7 @@ struct ServeWorker::Impl {
         "epochvault_serve_integrity_failures_total " +
         std::to_string(integrity_failures.load()) + "\n";
     out += gate_metrics(server.stats());
+    out += verified_view_metrics("epochvault_serve", chain->verified());
     return out;
   }
 

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ev/chain/keys.hpp"
 #include "ev/chain/scale.hpp"
 #include "ev/common/bytes.hpp"
@@ -202,6 +204,10 @@ class ChainAccess {
   // Signs `call` (mortal, 64 blocks), submits it and waits until it is in a block (up to 120 s).
   // Errors: Rejected ("invalid transaction: Stale (...)"), Timeout, Rpc, BadChainData.
   [[nodiscard]] Result<Included> submit(const KeyPair& signer, ByteSpan call);
+  // Any JSON-RPC method; `params` is a JSON array's text. Its result, or the node's error (Rpc,
+  // Rejected), or BadChainData when the reply is not JSON-RPC. For readers that check what
+  // they read themselves (the workers' verified view).
+  [[nodiscard]] Result<nlohmann::json> rpc(std::string_view method, std::string_view params);
 
  private:
   struct Impl;

@@ -40,11 +40,18 @@ struct CommonOptions {
   std::string platform;             // --platform, default simulated
   std::string platform_device;      // --platform-device: the platform's device or directory
   std::uint64_t wait_seconds = 60;  // --wait-seconds: how long to wait for the node at start
+  // The verified chain view (docs/verified-chain.md, "Workers"): --chain-checkpoint
+  // 0x<hash>:<number>, --grandpa-authorities 0x<ed25519 id>[:weight],..., --grandpa-set-id N.
+  // Without a checkpoint the worker believes its node's storage answers.
+  std::string chain_checkpoint;
+  std::string grandpa_authorities;
+  std::uint64_t grandpa_set_id = 0;
 };
 
 inline const std::set<std::string> kCommonFlags = {
     "config",          "node",        "store",        "store-prefix", "data-dir",       "seed-dir",
-    "platform-secret", "seal-policy", "wait-seconds", "platform",     "platform-device"};
+    "platform-secret", "seal-policy", "wait-seconds", "platform",     "platform-device",
+    "chain-checkpoint", "grandpa-authorities", "grandpa-set-id"};
 
 [[nodiscard]] Result<CommonOptions> common_options(const Options& o);
 

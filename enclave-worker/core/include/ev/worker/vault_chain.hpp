@@ -22,6 +22,7 @@
 #include "ev/common/result.hpp"
 #include "ev/vault/calls.hpp"
 #include "ev/vault/types.hpp"
+#include "ev/worker/verified_state.hpp"
 
 namespace ev::worker {
 
@@ -51,6 +52,12 @@ class VaultChain {
   // metadata.
   [[nodiscard]] static Result<std::unique_ptr<VaultChain>> connect(const std::string& url);
 
+  // From now on every storage read goes through a verified view followed from `checkpoint`
+  // (verified_state.hpp): read proofs against the last block finalised by a justification
+  // that verifies under the trusted authority set.
+  void verify_from(const ChainCheckpoint& checkpoint);
+  // The verified view (nullptr when reads are not verified).
+  [[nodiscard]] VerifiedState* verified() { return verified_.get(); }
   [[nodiscard]] Result<std::uint64_t> best_number();
   [[nodiscard]] Result<ChainPosition> position();
 
@@ -98,6 +105,7 @@ class VaultChain {
   static CallOutcome outcome(const chain::access::Included& in);
 
   std::unique_ptr<chain::access::ChainAccess> chain_;
+  std::unique_ptr<VerifiedState> verified_;
   std::mutex mu_;  // guards dek_cache_
   std::unordered_map<std::string, Bytes> dek_cache_;
 };
