@@ -94,7 +94,7 @@ async function main() {
   if (!refusal || !/bad signature/i.test(refusal)) fail(`altered sr25519 signature: got ${refusal}`);
   step(`altered sr25519 signature refused: ${refusal}`);
 
-  const tx = api.tx.vaultPointers.authorizeAgent(agent.address, ['mail']);
+  const tx = api.tx.vaultPointers.authorizeAgent(agent.address, ['mail'], 'Read');
   const res = await sendAndFinalize(tx, wallet, 'authorizeAgent');
   const authorized = res.events.filter(({ event }) => api.events.vaultPointers.AgentAuthorized.is(event));
   expectEq('AgentAuthorized events', authorized.length, 1);

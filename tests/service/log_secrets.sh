@@ -46,7 +46,7 @@ WALLET_SURI=//Bob AGENT_SURI=//Charlie SCHEME=ed25519
 WALLET=$("$ev" key inspect "$WALLET_SURI" --scheme $SCHEME --output json | jq -er .ss58Address)
 AGENT=$("$ev" key inspect "$AGENT_SURI" --scheme $SCHEME --output json | jq -er .ss58Address)
 echo "$WALLET_SURI" >"$dir/wallet.suri"
-"$ev" agent authorize "$AGENT" --services github.com --suri-file "$dir/wallet.suri" >>"$dir/logs/cli.log" 2>&1
+"$ev" agent authorize "$AGENT" --services github.com --write --suri-file "$dir/wallet.suri" >>"$dir/logs/cli.log" 2>&1
 C=$(curl -sSf -XPOST "$S/v1/auth/challenge" -H "$J" -d "{\"wallet\":\"$WALLET\",\"agent\":\"$AGENT\"}")
 ID=$(echo "$C" | jq -er .challenge_id)
 HEX=$(echo "$C" | jq -er .message_hex)

@@ -228,9 +228,11 @@ TEST_CASE("registry: an ordinary account naming an approved measurement cannot r
   REQUIRE(c.as(kServe, OpenEpoch{kWallet, WrappedDek::from(Bytes(48, 1)).value()}).ok());
   BlobId blob{};
   blob.fill(7);
-  REQUIRE(c.as(kServe, RegisterBlob{kWallet, blob, ServiceName::from("mail").value(), kWallet, 1,
-                                    Hash256{}, 10})
-              .ok());
+  REQUIRE(
+      c.as(kServe,
+           RegisterBlob{
+               kWallet, blob, ServiceName::from("mail").value(), kWallet, 1, Hash256{}, 10, {}, {}})
+          .ok());
   // Names the approved measurement with arbitrary bytes, or with the real worker's attestation.
   c.refused(kStranger, RegisterWorker{Role::Serve, m, Bytes{1}}, PalletError::AttestationInvalid);
   c.refused(kStranger, RegisterWorker{Role::Serve, m, sim_evidence(kServe, kGenesis, m)},

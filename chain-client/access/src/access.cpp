@@ -159,6 +159,15 @@ struct ChainAccess::Impl {
                           "invalid transaction: " + std::string(invalid_name(data)) + " (" +
                               std::string(method) + ": " + msg + ": " + data + ")");
       }
+      // The pool's other definitive refusals (unknown validity, banned, priority too low, cycle,
+      // immediately dropped): the transaction was never pooled and can never be included. 1013
+      // (already imported) is not one: that transaction may still land.
+      const auto code = err.is_object() ? err.value("code", 0) : 0;
+      if (code == 1011 || code == 1012 || code == 1014 || code == 1015 || code == 1016) {
+        return make_error(AccessErrc::Rejected,
+                          "transaction pool refused it (" + std::to_string(code) + "): " +
+                              std::string(method) + ": " + msg + (data.empty() ? "" : ": " + data));
+      }
       return make_error(AccessErrc::Rpc,
                         std::string(method) + ": " + msg + (data.empty() ? "" : ": " + data));
     }
@@ -300,6 +309,11 @@ Result<Json> ChainAccess::rpc(std::string_view method, std::string_view params) 
     return make_error(AccessErrc::Rpc, std::string(method) + ": params are not a JSON array");
   }
   return impl_->call(method, std::move(p));
+}
+
+ChainIdentity ChainAccess::identity() const {
+  std::lock_guard lock(impl_->rt_mu);
+  return impl_->id;
 }
 
 Result<std::optional<Bytes>> ChainAccess::storage(ByteSpan key) {

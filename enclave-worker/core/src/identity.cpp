@@ -81,7 +81,7 @@ Result<void> register_worker(Enclave& enclave, VaultChain& chain) {
       !attestation_due(*known, now)) {
     return ok();
   }
-  const Bytes evidence = EV_TRY(registration_evidence(enclave, chain.client().info().genesis_hash));
+  const Bytes evidence = EV_TRY(registration_evidence(enclave, chain.genesis_hash()));
   const auto out = EV_TRY(chain.submit(
       enclave.signer, vault::RegisterWorker{enclave.role, enclave.measurement, evidence}));
   if (!out.success) {

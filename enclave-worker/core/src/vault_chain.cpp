@@ -184,9 +184,9 @@ Result<std::vector<std::pair<BlobId, vault::VaultPointer>>> VaultChain::pointers
 }
 
 Result<std::vector<std::pair<AccountId, vault::EpochInfo>>> VaultChain::wallets() {
-  return entries<AccountId, vault::EpochInfo>(*chain_, verified_.get(), vault::item_prefix("Epochs"),
-                                              vault::parse_epochs_key, vault::decode_epoch_info,
-                                              "Epochs");
+  return entries<AccountId, vault::EpochInfo>(*chain_, verified_.get(),
+                                              vault::item_prefix("Epochs"), vault::parse_epochs_key,
+                                              vault::decode_epoch_info, "Epochs");
 }
 
 Result<std::vector<std::pair<AccountId, vault::AgentGrant>>> VaultChain::grants(
@@ -238,7 +238,7 @@ Result<chain::access::Included> VaultChain::submit_encoded(const chain::KeyPair&
        ++retry) {
     out = chain_->submit(signer, call);
   }
-  if (!out && is(out.error(), chain::ClientErrc::Rejected)) {
+  if (!out && is(out.error(), chain::access::AccessErrc::Rejected)) {
     // The node refused the transaction (invalid, or the pool would not take it): it was never
     // pooled, or was dropped as invalid, so it can never be included. Definitive, unlike a
     // connection failure or a "dropped" status, after which it may still land.

@@ -1854,9 +1854,10 @@ TEST_CASE("serve: a write the node refuses for good deletes its object and says 
   const auto md = s.full->metadata();
   for (std::uint64_t nonce : {1000, 1001}) {
     const Bytes call = vault::encode_runtime_call(
-                           *md, vault::AuthorizeAgent{kFerdie().account_id(), vault::ServiceList{}})
+                           *md, vault::AuthorizeAgent{kFerdie().account_id(), vault::ServiceList{},
+                                                      vault::Access::Read})
                            .value();
-    const Bytes xt = s.chain->client().sign(bob, call, nonce).value();
+    const Bytes xt = s.full->sign(bob, call, nonce).value();
     REQUIRE(std::holds_alternative<ByteArray<32>>(s.node->submit(xt)));
   }
   const auto refused = s.put(tw, w, "bank", "pin-1234");

@@ -800,12 +800,12 @@ struct ServeWorker::Impl {
     const AttestationRequest r = EV_TRY(parse_attestation_request(req.body));
     {  // a platform attestation per request: the per-address budget of challenges applies
       std::lock_guard lock(mu);
-      if (!client_rate->allow(req.remote_addr, std::chrono::steady_clock::now())) {
+      if (!client_rate->allow(req.remote_addr, clock->now())) {
         return error_reply(429, "too many requests from this address; try again shortly");
       }
     }
     const auto account = enclave.signer.account_id();
-    const auto genesis = chain->client().info().genesis_hash;
+    const auto genesis = chain->genesis_hash();
     UserDataInputs in;
     in.now = unix_now();
     in.worker = to_hex(account);

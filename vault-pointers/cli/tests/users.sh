@@ -51,7 +51,7 @@ hex="$("$ev" key inspect "$dave" --output json | jqf 'd["accountId"]')"
 [[ "$("$ev" key inspect "$hex" --output json | jqf 'd["ss58Address"]')" == "$dave" ]] ||
   fail "key inspect of a hex account id"
 "$ev" chain metadata VaultPointers | grep -q "revoke_agent(agent: AccountId)" || fail "chain metadata calls"
-"$ev" chain metadata VaultPointers --output json | jqf 'len(d["storage"])' | grep -qx 7 ||
+"$ev" chain metadata VaultPointers --output json | jqf 'len(d["storage"])' | grep -qx 8 ||
   fail "chain metadata storage items"
 rc=0
 "$ev" chain call Sudo sudo '[{"System":{"remark":{"remark":"hi"}}}]' --suri //Alice \

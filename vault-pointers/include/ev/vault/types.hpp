@@ -121,12 +121,7 @@ using ServiceName = BoundedBytes<ServiceNamePolicy>;        // BoundedVec<u8, 64
 using Measurement = BoundedBytes<MeasurementPolicy>;        // BoundedVec<u8, 64>
 using WrappedDek = BoundedBytes<WrappedDekPolicy>;          // BoundedVec<u8, 128>
 using CredentialName = BoundedBytes<CredentialNamePolicy>;  // BoundedVec<u8, 64>, may be empty
-};
-
-using ServiceName = BoundedBytes<ServiceNamePolicy>;  // BoundedVec<u8, 64>, lowercase charset
-using Measurement = BoundedBytes<MeasurementPolicy>;  // BoundedVec<u8, 64>
-using WrappedDek = BoundedBytes<WrappedDekPolicy>;    // BoundedVec<u8, 128>
-using TcbStatus = BoundedBytes<TcbStatusPolicy>;      // BoundedVec<u8, 64>: "UpToDate", ...
+using TcbStatus = BoundedBytes<TcbStatusPolicy>;            // BoundedVec<u8, 64>: "UpToDate", ...
 
 // BoundedVec<T, N>: Vec<T> with at most N elements (checked before decoding the elements).
 template <class T, std::size_t N>

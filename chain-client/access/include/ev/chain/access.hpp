@@ -193,6 +193,8 @@ class ChainAccess {
   ~ChainAccess();
 
   [[nodiscard]] std::shared_ptr<const Runtime> runtime() const;
+  // Genesis hash, spec and transaction versions of the runtime in use.
+  [[nodiscard]] ChainIdentity identity() const;
   [[nodiscard]] Result<std::uint64_t> best_number();
   [[nodiscard]] Result<std::uint64_t> finalized_number();
   [[nodiscard]] Result<std::optional<Bytes>> storage(ByteSpan key);

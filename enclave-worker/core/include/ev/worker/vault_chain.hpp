@@ -59,6 +59,8 @@ class VaultChain {
   // The verified view (nullptr when reads are not verified).
   [[nodiscard]] VerifiedState* verified() { return verified_.get(); }
   [[nodiscard]] Result<std::uint64_t> best_number();
+  // The chain's genesis hash (read at connect).
+  [[nodiscard]] chain::H256 genesis_hash() const { return chain_->identity().genesis_hash; }
   [[nodiscard]] Result<ChainPosition> position();
 
   [[nodiscard]] Result<std::optional<vault::EpochInfo>> epoch(const AccountId& wallet);
