@@ -419,7 +419,7 @@ TEST_CASE("errors: names follow the metadata order", "[errors]") {
   CHECK(static_cast<int>(PalletError::TooLong) == 11);
   CHECK(error_name(PalletError::Overflow) == "Overflow");
   CHECK(static_cast<int>(PalletError::Overflow) == 16);
-CHECK(error_name(PalletError::AgentReadOnly) == "AgentReadOnly");
+  CHECK(error_name(PalletError::AgentReadOnly) == "AgentReadOnly");
   CHECK(static_cast<int>(PalletError::AgentReadOnly) == 17);
   CHECK(error_name(PalletError::AttestationExpired) == "AttestationExpired");
   CHECK(static_cast<int>(PalletError::AttestationExpired) == kPalletErrorCount - 1);

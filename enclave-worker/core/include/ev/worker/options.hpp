@@ -48,10 +48,20 @@ struct CommonOptions {
   std::uint64_t grandpa_set_id = 0;
 };
 
-inline const std::set<std::string> kCommonFlags = {
-    "config",          "node",        "store",        "store-prefix", "data-dir",       "seed-dir",
-    "platform-secret", "seal-policy", "wait-seconds", "platform",     "platform-device",
-    "chain-checkpoint", "grandpa-authorities", "grandpa-set-id"};
+inline const std::set<std::string> kCommonFlags = {"config",
+                                                   "node",
+                                                   "store",
+                                                   "store-prefix",
+                                                   "data-dir",
+                                                   "seed-dir",
+                                                   "platform-secret",
+                                                   "seal-policy",
+                                                   "wait-seconds",
+                                                   "platform",
+                                                   "platform-device",
+                                                   "chain-checkpoint",
+                                                   "grandpa-authorities",
+                                                   "grandpa-set-id"};
 
 [[nodiscard]] Result<CommonOptions> common_options(const Options& o);
 
