@@ -14,27 +14,11 @@
 set -euo pipefail
 ev="${1:?path to the epochvault binary}"
 dir="$(mktemp -d)"
-pid=""
-cleanup() {
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    sleep 1
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/dev_stack.bash"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 mkdir "$dir/logs"
 
-"$ev" dev --data-dir "$dir/data" --rpc-port 0 --serve-port 0 --poll-ms 300 >"$dir/logs/dev.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 600); do
-  [[ -f "$dir/data/endpoints.json" ]] && break
-  kill -0 "$pid" 2>/dev/null || fail "epochvault dev exited early"
-  sleep 0.1
-done
-[[ -f "$dir/data/endpoints.json" ]] || fail "no endpoints.json after 60 s"
+start_dev_stack "$ev" "$dir/logs/dev.log"
 export EPOCHVAULT_URL="$(jq -er .node_rpc "$dir/data/endpoints.json")"
 S="$(jq -er .serve "$dir/data/endpoints.json")"
 "$ev" demo --endpoints "$dir/data/endpoints.json" >"$dir/logs/demo.log" 2>&1 ||

@@ -12,26 +12,10 @@ if ! command -v promtool >/dev/null 2>&1; then
   exit 77
 fi
 dir="$(mktemp -d)"
-pid=""
-cleanup() {
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    sleep 1
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/dev_stack.bash"
 fail() { echo "FAIL: $*" >&2; [[ -f "$dir/log" ]] && tail -20 "$dir/log" >&2; exit 1; }
 
-"$ev" dev --data-dir "$dir/data" --rpc-port 0 --serve-port 0 --poll-ms 300 >"$dir/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 600); do
-  [[ -f "$dir/data/endpoints.json" ]] && break
-  kill -0 "$pid" 2>/dev/null || fail "epochvault dev exited early"
-  sleep 0.1
-done
-[[ -f "$dir/data/endpoints.json" ]] || fail "no endpoints.json after 60 s"
+start_dev_stack "$ev" "$dir/log"
 "$ev" demo --endpoints "$dir/data/endpoints.json" >"$dir/demo.out" 2>&1 ||
   { cat "$dir/demo.out" >&2; fail "the demo on the stack"; }
 serve="$(jq -er .serve "$dir/data/endpoints.json")"

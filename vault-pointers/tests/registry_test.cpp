@@ -97,7 +97,7 @@ TEST_CASE("registry: forged attestations are refused as AttestationInvalid", "[r
   const Measurement m = meas48("serve");
   c.approve(m, Role::Serve);
   const Bytes rd = registration_report_data(kServe, kGenesis);
-  Bytes report = ev::vault::test::simulated_report(m.bytes(), rd);
+  Bytes report = ev::vault::test::simulated_report_for(m.bytes(), rd);
   report[50] ^= 1;  // a measurement byte after signing
   c.refused(kServe,
             RegisterWorker{Role::Serve, m, bundle(attestation::Platform::Simulated, report)},
@@ -106,7 +106,7 @@ TEST_CASE("registry: forged attestations are refused as AttestationInvalid", "[r
   c.refused(kServe, RegisterWorker{Role::Serve, m, Bytes{1, 2, 3}},
             PalletError::AttestationInvalid);
   c.refused(kServe,
-            RegisterWorker{Role::Serve, m, ev::vault::test::simulated_report(m.bytes(), rd)},
+            RegisterWorker{Role::Serve, m, ev::vault::test::simulated_report_for(m.bytes(), rd)},
             PalletError::AttestationInvalid);
   CHECK_FALSE(c.state.get(workers_key(kServe)).has_value());
 }
