@@ -8,6 +8,7 @@
 #include "ev/chain/scale.hpp"
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/storage.hpp"
+#include "pallet_harness.hpp"
 #include "registry_test_helpers.hpp"
 #include "vault_test_helpers.hpp"
 
@@ -29,45 +30,15 @@ const AccountId kServe = acct(10);
 const AccountId kRotate = acct(11);
 const AccountId kStranger = acct(12);
 
-const Hash256 kGenesis = [] {
-  Hash256 g{};
-  g.fill(0x6E);
-  return g;
-}();
-constexpr std::int64_t kStart = 1'800'000'000;
+using test::kGenesis;
+using test::kStart;
 
-struct Chain {
-  MemoryState state;
-  std::vector<Event> events;
-  BlockNumber block = 1;
-  std::int64_t now = kStart;
-
-  // A dev-mode genesis (simulated attestations accepted), as `epochvault dev` writes it.
-  Chain() { state.put(attestation_config_key(), scale::encode(dev_attestation_config())); }
+struct Chain : test::PalletHarness {
+  using PalletHarness::PalletHarness;
 
   // register_worker with a simulated attestation made for `who` on this chain.
   RegisterWorker reg(const AccountId& who, Role r, const Measurement& m) const {
     return RegisterWorker{r, m, test::sim_evidence(who, kGenesis, m)};
-  }
-
-  DispatchOutcome run(const Call& c, const Origin& o) {
-    DispatchContext ctx{state, block, events, now, kGenesis};
-    auto r = dispatch(c, o, ctx);
-    REQUIRE(r.ok());
-    ++block;
-    return *r;
-  }
-  DispatchOutcome root(const Call& c) { return run(c, Origin::root()); }
-  DispatchOutcome as(const AccountId& who, const Call& c) { return run(c, Origin::signed_by(who)); }
-
-  // Runs a call that must fail with `e` and checks that the state and events are unchanged.
-  void expect_error(const AccountId& who, const Call& c, PalletError e) {
-    const auto before = state.entries();
-    const std::size_t n_events = events.size();
-    const DispatchOutcome o = as(who, c);
-    CHECK(o == DispatchOutcome::module(e));
-    CHECK(state.entries() == before);
-    CHECK(events.size() == n_events);
   }
 
   template <class T>

@@ -10,6 +10,7 @@
 #include "ev/vault/pallet.hpp"
 #include "ev/vault/registry.hpp"
 #include "ev/vault/storage.hpp"
+#include "pallet_harness.hpp"
 #include "registry_test_helpers.hpp"
 #include "test_support.hpp"
 #include "vault_test_helpers.hpp"
@@ -27,49 +28,18 @@ const AccountId kWallet = acct(1);
 const AccountId kServe = acct(10);
 const AccountId kRotate = acct(11);
 const AccountId kStranger = acct(12);
-const Hash256 kGenesis = [] {
-  Hash256 g{};
-  g.fill(0x6E);
-  return g;
-}();
+using ev::vault::test::kGenesis;
+using ev::vault::test::kStart;
 const Hash256 kOtherGenesis = [] {
   Hash256 g{};
   g.fill(0x6F);
   return g;
 }();
-constexpr std::int64_t kStart = 1'800'000'000;
 
-struct Chain {
-  MemoryState state;
-  std::vector<Event> events;
-  BlockNumber block = 1;
-  std::int64_t now = kStart;
-
-  explicit Chain(std::optional<AttestationConfig> config = dev_attestation_config()) {
-    if (config) state.put(attestation_config_key(), scale::encode(*config));
-  }
-  DispatchOutcome run(const Call& c, const Origin& o) {
-    DispatchContext ctx{state, block, events, now, kGenesis};
-    auto r = dispatch(c, o, ctx);
-    REQUIRE(r.ok());
-    ++block;
-    return *r;
-  }
-  DispatchOutcome as(const AccountId& who, const Call& c) { return run(c, Origin::signed_by(who)); }
-  void approve(const Measurement& m, Role r) {
-    REQUIRE(run(ApproveMeasurement{m, r}, Origin::root()).ok());
-  }
-  // Fails with `e`, leaving state and events as they were.
-  void refused(const AccountId& who, const Call& c, PalletError e) {
-    const auto before = state.entries();
-    const std::size_t n = events.size();
-    const DispatchOutcome o = as(who, c);
-    INFO("want " << error_name(e) << ", got "
-                 << (o.pallet_error() ? error_name(*o.pallet_error()) : "not a pallet error"));
-    CHECK(o == DispatchOutcome::module(e));
-    CHECK(state.entries() == before);
-    CHECK(events.size() == n);
-  }
+struct Chain : ev::vault::test::PalletHarness {
+  using PalletHarness::PalletHarness;
+  void approve(const Measurement& m, Role r) { REQUIRE(root(ApproveMeasurement{m, r}).ok()); }
+  void refused(const AccountId& who, const Call& c, PalletError e) { expect_error(who, c, e); }
 };
 
 Bytes vector_document(const std::string& rel) {
