@@ -302,17 +302,21 @@ struct GatedServer::Gate {
 
   // Answers a refusal and keeps reading (and dropping) what the client still sends for a
   // moment, so the answer is not lost to a reset.
+  // Counted before the answer leaves, so a client that has read it sees the count.
   void refuse(GateConn& c, int status, std::string_view message) {
-    send_now(c.fd, refusal(status, message));
+    const std::string answer = refusal(status, message);
+    {
+      std::lock_guard lock(mu);
+      buffered -= c.reserved;
+      c.reserved = 0;
+      ++stats.refused_requests;
+    }
+    detail::secure_wipe(c.buf.data(), c.buf.size());
+    c.buf.clear();
+    send_now(c.fd, answer);
     ::shutdown(c.fd, SHUT_WR);
     c.phase = GateConn::Phase::Closing;
     c.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    detail::secure_wipe(c.buf.data(), c.buf.size());
-    c.buf.clear();
-    std::lock_guard lock(mu);
-    buffered -= c.reserved;
-    c.reserved = 0;
-    ++stats.refused_requests;
   }
 
   enum class Next { Wait, Dispatch, Close };
